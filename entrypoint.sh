@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Boots the platform's Directus: steps 1–4 in TypeScript (scripts/boot/main.ts), then step 5 execs
+# pm2-runtime so PID 1 forwards signals and Directus shuts down cleanly.
+#   entrypoint.sh [start]   steps 1–5 (the image's default)
+#   entrypoint.sh dry-run   steps 1–4, exit 0 on success (the CI gate)
+#   entrypoint.sh CMD ...   runs CMD (a shell, `node cli.js ...`) without booting
+# Works the same in the image (/directus) and in a checkout (Directus from node_modules).
+set -Eeuo pipefail
+
+APP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# file_env VAR: VAR may come from VAR_FILE (Docker/Portainer secrets); both set is an error.
+file_env() {
+  local var="$1" file_var="${1}_FILE"
+  if [ -n "${!var:-}" ] && [ -n "${!file_var:-}" ]; then
+    echo "[boot] ERROR both $var and $file_var are set; keep one" >&2
+    exit 1
+  fi
+  if [ -n "${!file_var:-}" ]; then
+    export "$var"="$(< "${!file_var}")"
+    unset "$file_var"
+  fi
+}
+
+load_secrets() {
+  local var
+  for var in KEY SECRET ADMIN_EMAIL ADMIN_PASSWORD DB_PASSWORD DB_CONNECTION_STRING; do
+    file_env "$var"
+  done
+}
+
+# The image ships /directus/cli.js; a checkout has the pinned package in node_modules.
+resolve_directus() {
+  if [ -z "${DIRECTUS_CLI:-}" ]; then
+    if [ -f "$APP_DIR/cli.js" ]; then DIRECTUS_CLI="$APP_DIR/cli.js"
+    else DIRECTUS_CLI="$APP_DIR/node_modules/directus/cli.js"
+    fi
+  fi
+  if [ ! -f "$DIRECTUS_CLI" ]; then
+    echo "[boot] ERROR Directus CLI not found at $DIRECTUS_CLI; run 'pnpm install' in a checkout" >&2
+    exit 1
+  fi
+  export DIRECTUS_CLI
+  # Tables db-init owns stay invisible to Directus: never listed, never "configured" into ghost
+  # collections. tests/owned-tables.test.ts keeps this list equal to what db-init/ creates.
+  export DB_EXCLUDE_TABLES="${DB_EXCLUDE_TABLES:-spatial_ref_sys,sysdiagrams},migrations_applied,boot_state,positions"
+  export PATH="$APP_DIR/node_modules/.bin:$PATH"
+  # Node's on-disk compile cache makes every Directus CLI start cheaper (the image warms it at build).
+  export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$APP_DIR/node_modules/.cache/node-compile}"
+}
+
+boot() {
+  node "$APP_DIR/scripts/boot/main.ts" "$1"
+}
+
+main() {
+  cd "$APP_DIR"
+  case "${1:-start}" in
+    dry-run)
+      load_secrets; resolve_directus
+      boot dry-run
+      ;;
+    start)
+      load_secrets; resolve_directus
+      boot prepare
+      exec pm2-runtime start "$APP_DIR/scripts/pm2.config.cjs"
+      ;;
+    *)
+      exec "$@"
+      ;;
+  esac
+}
+
+main "$@"

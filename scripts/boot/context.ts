@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type pg from 'pg';
+import { connectWithRetry } from '../lib/connect.ts';
+import { dbConfigFromEnv } from '../lib/db-config.ts';
+import { numberEnv, requireEnv } from '../lib/env.ts';
+import { fromApp } from '../lib/paths.ts';
+import { ensureStateTable } from './boot-state.ts';
+
+// What every step shares: one database connection and the facts the skip decisions rest on.
+export interface BootContext {
+  client: pg.Client;
+  directusVersion: string;
+  snapshotPath: string;
+  // BOOT_FULL=true runs bootstrap and schema apply even when the recorded state proves them no-ops.
+  full: boolean;
+}
+
+export async function openBootContext(): Promise<BootContext> {
+  const cli = requireEnv('DIRECTUS_CLI');
+  const { version } = JSON.parse(readFileSync(path.join(path.dirname(cli), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const client = await connectWithRetry(dbConfigFromEnv(), numberEnv('DB_WAIT_TIMEOUT', 60));
+  await ensureStateTable(client);
+  return {
+    client,
+    directusVersion: version,
+    snapshotPath: process.env['SNAPSHOT_PATH'] ?? fromApp('snapshots', 'schema.yaml'),
+    full: process.env['BOOT_FULL'] === 'true',
+  };
+}

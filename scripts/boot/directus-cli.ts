@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { appDir } from '../lib/paths.ts';
+import { requireEnv } from '../lib/env.ts';
+import { warn } from '../lib/log.ts';
+
+export interface CliRun {
+  messages: string[];
+  output: string[];
+}
+
+export class DirectusCliError extends Error {}
+
+const PINO_ERROR = 50;
+
+// Runs `directus <args>` with the CLI that entrypoint.sh resolved (/directus/cli.js in the image,
+// node_modules/directus/cli.js in a checkout). Directus logs as JSON (LOG_STYLE=raw) so the step
+// can tell an honest success from a command that logged an error and still exited 0.
+export async function runDirectusCli(args: string[]): Promise<CliRun> {
+  const cli = requireEnv('DIRECTUS_CLI');
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd: appDir,
+    env: { ...process.env, LOG_STYLE: 'raw' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const messages: string[] = [];
+  const errors: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      output.push(line);
+      const entry = parseLogLine(line);
+      if (entry === undefined) continue;
+      messages.push(entry.msg);
+      if (entry.level >= PINO_ERROR) errors.push(entry.msg);
+      else if (entry.level >= 40) warn(`directus ${args[0]}: ${entry.msg}`);
+    }
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0 || errors.length > 0) {
+    const tail = output.slice(-30).map((line) => `    | ${line}`).join('\n');
+    const reason = errors.length > 0 ? `logged ${errors.length} error(s): ${errors.join('; ')}` : `exited with code ${code}`;
+    throw new DirectusCliError(`directus ${args.join(' ')} ${reason}\n  last output:\n${tail}`);
+  }
+  return { messages, output };
+}
+
+function parseLogLine(line: string): { level: number; msg: string } | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const entry = JSON.parse(line) as { level?: unknown; msg?: unknown; err?: { message?: string } };
+    if (typeof entry.level !== 'number') return undefined;
+    const msg = typeof entry.msg === 'string' && entry.msg !== '' ? entry.msg : (entry.err?.message ?? line);
+    return { level: entry.level, msg };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,72 @@
+// The boot sequence. entrypoint.sh runs this for steps 1–4, then execs pm2-runtime for step 5.
+//   node scripts/boot/main.ts dry-run   steps 1–4, exit 0 on success (the CI gate)
+//   node scripts/boot/main.ts prepare   steps 1–4, then announces step 5 for entrypoint.sh
+import { loadDotEnv } from '../lib/env.ts';
+import { error, info, seconds } from '../lib/log.ts';
+import { fromApp } from '../lib/paths.ts';
+import { openBootContext, type BootContext } from './context.ts';
+import { bootstrap } from './steps/bootstrap.ts';
+import { recordSchemaState, schemaApply } from './steps/schema-apply.ts';
+import { sqlFolder } from './steps/sql-folder.ts';
+
+const TOTAL = 5;
+const steps: Array<{ name: string; run: (ctx: BootContext) => Promise<string>; advice: string }> = [
+  {
+    name: 'db-init (pre-schema SQL)',
+    run: (ctx) => sqlFolder(ctx.client, process.env['DB_INIT_PRE_DIR'] ?? fromApp('db-init')),
+    advice: 'Fix the named SQL file, then start again; later steps did not run.',
+  },
+  {
+    name: 'directus bootstrap',
+    run: bootstrap,
+    advice: 'Check the DB_* variables, KEY, SECRET, ADMIN_EMAIL and ADMIN_PASSWORD, then start again.',
+  },
+  {
+    name: 'directus schema apply',
+    run: schemaApply,
+    advice: 'The snapshot does not apply to this database: fix the conflict it names, or regenerate the snapshot from a database that boots (README, "Changing the schema").',
+  },
+  {
+    name: 'db-init-post (post-schema SQL)',
+    run: (ctx) => sqlFolder(ctx.client, process.env['DB_INIT_POST_DIR'] ?? fromApp('db-init-post')),
+    advice: 'Fix the named SQL file (or the rows it names), then start again; the server was not started.',
+  },
+];
+
+async function main(mode: string | undefined): Promise<number> {
+  if (mode !== 'dry-run' && mode !== 'prepare') {
+    error(`unknown mode "${mode ?? ''}"; use dry-run or prepare`);
+    return 2;
+  }
+  loadDotEnv();
+  const bootStarted = performance.now();
+  let ctx: BootContext;
+  try {
+    ctx = await openBootContext();
+  } catch (err) {
+    error(`cannot start the boot: ${(err as Error).message}`);
+    error('Set the DB_* variables (see .env.example) and make sure the database accepts connections.');
+    return 1;
+  }
+  try {
+    for (const [index, step] of steps.entries()) {
+      const started = performance.now();
+      const label = `step ${index + 1}/${TOTAL} ${step.name}`;
+      try {
+        info(`${label}: ${await step.run(ctx)} (${seconds(started)})`);
+      } catch (err) {
+        error(`${label} failed after ${seconds(started)}: ${(err as Error).message}`);
+        error(step.advice);
+        return 1;
+      }
+    }
+    await recordSchemaState(ctx);
+  } finally {
+    await ctx.client.end();
+  }
+  if (mode === 'dry-run') info(`dry run: steps 1–4 succeeded in ${seconds(bootStarted)}; step 5 skipped`);
+  else info(`step ${TOTAL}/${TOTAL} start: handing over to pm2-runtime after ${seconds(bootStarted)}`);
+  return 0;
+}
+
+process.exitCode = await main(process.argv[2]);

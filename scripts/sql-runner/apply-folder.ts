@@ -1,0 +1,149 @@
+import path from 'node:path';
+import type pg from 'pg';
+import { DatabaseError } from 'pg';
+import { info, warn } from '../lib/log.ts';
+import { SqlFileError } from './errors.ts';
+import { readSqlFolder, type SqlFile } from './files.ts';
+import { acceptChecksum, appliedFiles, ensureGuardTable, recordApplied } from './guard.ts';
+import { lineWithin, splitStatements, SyntaxErrorAt, type Statement } from './statements.ts';
+
+export interface FolderResult {
+  folder: string;
+  applied: string[];
+  unchanged: number;
+}
+
+export interface ApplyOptions {
+  // "folder/file" names whose changed content the operator accepts (DB_INIT_ACCEPT_CHANGED).
+  acceptChanged: ReadonlySet<string>;
+}
+
+const FIX_AND_RETRY = 'Nothing of this file was applied and no guard row was written; fix the file and boot again.';
+
+// Applies the folder's pending files in order, each in one transaction with its guard row.
+// The caller holds the boot lock.
+export async function applyFolder(client: pg.Client, dir: string, options: ApplyOptions): Promise<FolderResult> {
+  const folder = path.basename(path.resolve(dir));
+  const files = await readSqlFolder(dir);
+  await ensureGuardTable(client);
+  const applied = await appliedFiles(client, folder);
+
+  await checkApplied(client, folder, files, applied, options);
+
+  // Every pending file is parsed before the first one runs: a syntax error in the third file
+  // stops the boot before the first two are applied.
+  const pending = await Promise.all(
+    files.filter((file) => !applied.has(file.name)).map(async (file) => ({ file, statements: await parse(folder, file) })),
+  );
+  const lastApplied = Math.max(-1, ...files.filter((file) => applied.has(file.name)).map((file) => file.number));
+  for (const { file, statements } of pending) {
+    if (file.number < lastApplied) warn(`${folder}/${file.name} is numbered before files already applied; applying it now`);
+    const started = performance.now();
+    if (file.transactional) await runInTransaction(client, folder, file, statements, started);
+    else await runOutsideTransaction(client, folder, file, statements, started);
+    info(`  ${folder}/${file.name} applied (${Math.round(performance.now() - started)} ms)`);
+  }
+  return { folder, applied: pending.map(({ file }) => file.name), unchanged: files.length - pending.length };
+}
+
+async function parse(folder: string, file: SqlFile): Promise<Statement[]> {
+  let statements: Statement[];
+  try {
+    statements = await splitStatements(file.sql);
+  } catch (err) {
+    if (!(err instanceof SyntaxErrorAt)) throw err;
+    throw new SqlFileError(folder, file.name, err.line, '42601', err.message, FIX_AND_RETRY);
+  }
+  if (!file.transactional && statements.length !== 1) {
+    throw new SqlFileError(
+      folder,
+      file.name,
+      undefined,
+      undefined,
+      `declares "-- db-init: no-transaction" but holds ${statements.length} statements`,
+      'A file that runs outside a transaction must hold exactly one statement, so a failure cannot leave half of it applied; split it into several files.',
+    );
+  }
+  return statements;
+}
+
+// An applied file must not change under our feet: its effects are already in the database and a
+// new file is the way to change them. DB_INIT_ACCEPT_CHANGED records the new checksum deliberately.
+async function checkApplied(
+  client: pg.Client,
+  folder: string,
+  files: SqlFile[],
+  applied: Map<string, { checksum: string }>,
+  options: ApplyOptions,
+): Promise<void> {
+  const onDisk = new Set(files.map((file) => file.name));
+  for (const name of applied.keys()) {
+    if (!onDisk.has(name)) warn(`${folder}/${name} was applied earlier but is no longer in the folder`);
+  }
+  const changed = files.filter((file) => {
+    const row = applied.get(file.name);
+    return row !== undefined && row.checksum !== file.checksum;
+  });
+  for (const file of changed) {
+    const key = `${folder}/${file.name}`;
+    if (!options.acceptChanged.has(key)) {
+      throw new SqlFileError(
+        folder,
+        file.name,
+        undefined,
+        undefined,
+        'was changed after it was applied (checksum differs from migrations_applied)',
+        `Revert the edit and put the change in a new file; or, if the edit is deliberate and the database already matches it, boot once with DB_INIT_ACCEPT_CHANGED=${key} to record the new checksum (the file is not re-run).`,
+      );
+    }
+    await acceptChecksum(client, folder, file.name, file.checksum);
+    warn(`${key} changed after it was applied; new checksum accepted via DB_INIT_ACCEPT_CHANGED (not re-run)`);
+  }
+}
+
+async function runInTransaction(
+  client: pg.Client,
+  folder: string,
+  file: SqlFile,
+  statements: Statement[],
+  started: number,
+): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    for (const statement of statements) await execute(client, folder, file, statement, FIX_AND_RETRY);
+    await recordApplied(client, folder, file.name, file.checksum, performance.now() - started);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}
+
+async function runOutsideTransaction(
+  client: pg.Client,
+  folder: string,
+  file: SqlFile,
+  statements: Statement[],
+  started: number,
+): Promise<void> {
+  const [statement] = statements as [Statement];
+  await execute(
+    client,
+    folder,
+    file,
+    statement,
+    'The statement ran outside a transaction (no-transaction file) and no guard row was written; an index it left INVALID must be dropped; fix the file and boot again.',
+  );
+  await recordApplied(client, folder, file.name, file.checksum, performance.now() - started);
+}
+
+async function execute(client: pg.Client, folder: string, file: SqlFile, statement: Statement, advice: string) {
+  try {
+    await client.query(statement.sql);
+  } catch (err) {
+    if (!(err instanceof DatabaseError)) throw err;
+    const position = err.position === undefined ? undefined : Number(err.position);
+    const context = err.where ? ` (${err.where.split('\n')[0]})` : '';
+    throw new SqlFileError(folder, file.name, lineWithin(statement, position), err.code, `${err.message}${context}`, advice);
+  }
+}
