@@ -42,7 +42,7 @@ resolve_directus() {
   fi
   export DIRECTUS_CLI
   # Tables db-init owns stay invisible to Directus: never listed, never "configured" into ghost
-  # collections. tests/owned-tables.test.ts keeps this list equal to what db-init/ creates.
+  # collections. tests/boot.test.ts checks the list against what db-init/ creates.
   export DB_EXCLUDE_TABLES="${DB_EXCLUDE_TABLES:-spatial_ref_sys,sysdiagrams},migrations_applied,boot_state,positions"
   export PATH="$APP_DIR/node_modules/.bin:$PATH"
   # Node's on-disk compile cache makes every Directus CLI start cheaper (the image warms it at build).

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fromApp } from './paths.ts';
 
-// Directus reads .env from its working directory; the scripts read the same file so that an
-// operator configures the database once. Variables already set in the environment win.
+// Directus reads CONFIG_PATH (default .env in its working directory); the scripts read the same file
+// so that an operator configures the database once. Variables already set in the environment win.
 export function loadDotEnv(): void {
-  const file = fromApp('.env');
+  const file = process.env['CONFIG_PATH'] || fromApp('.env');
   if (existsSync(file)) process.loadEnvFile(file);
 }
 

@@ -1,0 +1,134 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ownedTables } from '../scripts/lib/owned-tables.ts';
+import { createDatabase, type TestDatabase } from './support/databases.ts';
+import { bootFully, login } from './support/directus.ts';
+import { run } from './support/run.ts';
+import { sqlFolder } from './support/sql-folder.ts';
+
+// One fresh database taken through the pipeline in order, as a first deploy and its restarts would.
+describe('the five-step boot on a fresh database', () => {
+  let db: TestDatabase;
+  let env: Record<string, string>;
+  const admin = { email: 'admin@example.com', password: 'first-deploy-password' };
+
+  beforeAll(async () => {
+    db = await createDatabase();
+    const secrets = await mkdtemp(path.join(tmpdir(), 'trm-secrets-'));
+    await writeFile(path.join(secrets, 'admin_password'), admin.password);
+    env = {
+      ...db.env,
+      KEY: 'test-key-0123456789abcdef0123456789',
+      SECRET: 'test-secret-0123456789abcdef0123456789',
+      ADMIN_EMAIL: admin.email,
+      // Read through entrypoint.sh's *_FILE support: the login below proves it was.
+      ADMIN_PASSWORD_FILE: path.join(secrets, 'admin_password'),
+    };
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  const dryRun = (extra: Record<string, string> = {}) => run('./entrypoint.sh', ['dry-run'], { ...env, ...extra });
+  const guardRows = () => db.query('SELECT folder, filename, checksum, applied_at FROM migrations_applied ORDER BY filename');
+
+  it('dry-run runs steps 1–4, one timed line each, and exits 0', async () => {
+    const result = await dryRun();
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toMatch(/step 1\/5 db-init \(pre-schema SQL\): db-init\/: applied 4 files, 0 already applied \(\d+\.\d\d s\)/);
+    expect(result.stdout).toMatch(/step 2\/5 directus bootstrap: installed Directus 12\.4\.0 system tables and the first admin \(\d+\.\d\d s\)/);
+    expect(result.stdout).toMatch(/step 3\/5 directus schema apply: schema\.yaml: applied \(\d+\.\d\d s\)/);
+    expect(result.stdout).toMatch(/step 4\/5 db-init-post \(post-schema SQL\): db-init-post\/: applied 0 files/);
+    expect(result.stdout).toContain('dry run: steps 1–4 succeeded');
+    expect(result.stdout).not.toContain('step 5/5');
+    expect(result.output).not.toContain('ERROR');
+    expect((await guardRows()).map((row) => row['filename'])).toEqual([
+      '001_timescaledb.sql',
+      '002_positions.sql',
+      '003_positions_faulty.sql',
+      '004_positions_valid_window_index.sql',
+    ]);
+    const [faulty] = await db.query(
+      `SELECT is_nullable, column_default FROM information_schema.columns
+        WHERE table_name = 'positions' AND column_name = 'faulty'`,
+    );
+    expect(faulty).toEqual({ is_nullable: 'NO', column_default: 'false' });
+    const collections = await db.query("SELECT collection FROM directus_collections WHERE collection NOT LIKE 'directus_%' ORDER BY 1");
+    expect(collections.map((row) => row['collection'])).toEqual(['devices', 'organizations']);
+  });
+
+  it('a second dry-run applies no SQL file again and skips the Directus commands that would change nothing', async () => {
+    const before = await guardRows();
+    const result = await dryRun();
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toContain('db-init/: applied 0 files, 4 already applied');
+    expect(result.stdout).toContain('step 2/5 directus bootstrap: skipped');
+    expect(result.stdout).toContain('step 3/5 directus schema apply: skipped');
+    expect(await guardRows()).toEqual(before);
+  });
+
+  it('a schema edited behind the snapshot sends the next boot through apply, which restores the snapshot', async () => {
+    await db.query("UPDATE directus_collections SET icon = 'bug_report' WHERE collection = 'organizations'");
+    const result = await dryRun();
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toContain('step 2/5 directus bootstrap: skipped');
+    expect(result.stdout).toContain('step 3/5 directus schema apply: schema.yaml: applied');
+    expect(await db.query("SELECT icon FROM directus_collections WHERE collection = 'organizations'")).toEqual([
+      { icon: 'corporate_fare' },
+    ]);
+    expect((await dryRun()).stdout).toContain('step 3/5 directus schema apply: skipped');
+  });
+
+  it('a snapshot Directus cannot apply fails step 3 loudly: non-zero exit, advice, step 4 not run', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'trm-snapshot-'));
+    const broken = path.join(dir, 'schema.yaml');
+    await writeFile(broken, 'version: 1\ndirectus: 12.4.0\nvendor: postgres\ncollections: not-a-list\n');
+    const result = await dryRun({ SNAPSHOT_PATH: broken });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/ERROR step 3\/5 directus schema apply failed after \d+\.\d\d s: directus schema apply --yes .*schema\.yaml/);
+    expect(result.stderr).toContain('regenerate the snapshot');
+    expect(result.stdout).not.toContain('step 4/5');
+  });
+
+  it('a broken post-schema file stops the boot at step 4, naming file and line; the server is not started', async () => {
+    const post = await sqlFolder('db-init-post', {
+      '001_unique.sql': "-- a constraint on a column that does not exist\nALTER TABLE devices\n  ADD CONSTRAINT devices_x_key UNIQUE (no_such_column);",
+    });
+    const result = await run('./entrypoint.sh', ['start'], { ...env, DB_INIT_POST_DIR: post });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('ERROR step 4/5 db-init-post (post-schema SQL) failed');
+    // PostgreSQL gives no position for this error: the line is where the statement starts.
+    expect(result.stderr).toContain('db-init-post/001_unique.sql:2: SQLSTATE 42703');
+    expect(result.output).not.toContain('step 5/5');
+    expect(await db.query("SELECT 1 FROM migrations_applied WHERE folder = 'db-init-post'")).toEqual([]);
+  });
+
+  it.skipIf(inject('timescale') !== 'real')('positions is a real hypertable with one-day chunks', async () => {
+    const rows = await db.query(
+      `SELECT column_name, time_interval::text AS chunk FROM timescaledb_information.dimensions WHERE hypertable_name = 'positions'`,
+    );
+    expect(rows).toEqual([{ column_name: 'ts', chunk: '1 day' }]);
+  });
+
+  it('the full boot answers /server/ping, the admin logs in, db-init tables are no collections, SIGTERM stops it cleanly', async () => {
+    const boot = await bootFully(env);
+    try {
+      const token = await login(boot.baseUrl, admin.email, admin.password);
+      const response = await fetch(`${boot.baseUrl}/collections`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      const listed = ((await response.json()) as { data: Array<{ collection: string }> }).data.map((c) => c.collection);
+      expect(listed).toEqual(expect.arrayContaining(['organizations', 'devices']));
+      const owned = await ownedTables();
+      expect(owned).toEqual(expect.arrayContaining(['positions', 'migrations_applied', 'boot_state']));
+      for (const table of owned) expect(listed).not.toContain(table);
+    } finally {
+      boot.child.kill('SIGTERM');
+    }
+    const result = await boot.finished;
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toMatch(/step 5\/5 start: handing over to pm2-runtime after \d+\.\d\d s/);
+    expect(result.output).toContain('Directus shut down OK');
+  });
+});

@@ -1,0 +1,19 @@
+import type { TestProject } from 'vitest/node';
+import { startPgServer } from './pg-server.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgUrl: string;
+    timescale: 'real' | 'stand-in';
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const server = await startPgServer();
+  const banner = `database for this run: ${server.description}`;
+  const rule = '='.repeat(Math.min(banner.length, 100));
+  process.stdout.write(`\n${rule}\n${banner}\n${rule}\n\n`);
+  project.provide('pgUrl', server.url);
+  project.provide('timescale', server.timescale);
+  return server.stop;
+}
