@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, type TestDatabase } from './support/databases.ts';
-import { freePort } from './support/ports.ts';
+import { freePort } from '../scripts/lib/ports.ts';
 import { node, repoDir } from './support/run.ts';
 import { sqlFolder } from './support/sql-folder.ts';
 

@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './ports.ts';
+import { waitForPing } from '../../scripts/lib/ping.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
 import { collect, start, type RunResult } from './run.ts';
 
 export interface RunningBoot {
@@ -21,25 +22,13 @@ export async function bootFully(env: Record<string, string>): Promise<RunningBoo
   });
   const finished = collect(child);
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  let exited: RunResult | undefined;
-  void finished.then((result) => (exited = result));
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`the boot exited with ${exited.code} before answering:\n${exited.output}`);
-    if (await ping(baseUrl)) return { baseUrl, child, finished };
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`no /server/ping answer within 90 s:\n${(await finished).output}`);
-}
-
-async function ping(baseUrl: string): Promise<boolean> {
   try {
-    const response = await fetch(`${baseUrl}/server/ping`);
-    return response.ok && (await response.text()) === 'pong';
-  } catch {
-    return false;
+    await waitForPing(baseUrl, child, 90_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${(await finished).output}`);
   }
+  return { baseUrl, child, finished };
 }
 
 export async function login(baseUrl: string, email: string, password: string): Promise<string> {

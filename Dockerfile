@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# The platform's Directus: the official image plus the boot pipeline, schema and SQL baked in.
+# The FROM tag and the `directus` version in package.json are one pin: bump both together.
+
+# Production dependencies of the boot scripts (pg, libpg-query), installed from the lockfile.
+FROM directus/directus:12.4.0 AS boot-deps
+USER root
+RUN npm install --global pnpm@12.4.2
+WORKDIR /build
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+RUN pnpm install --prod --frozen-lockfile --ignore-scripts
+
+FROM directus/directus:12.4.0
+USER root
+# entrypoint.sh is bash (set -Eeuo pipefail, arrays); the official image is Alpine with busybox sh.
+# The boot scripts are TypeScript run by Node's type stripping: fail the build if Node lacks it.
+RUN apk add --no-cache bash \
+ && node -e "if (!process.features.typescript) { console.error('Node ' + process.version + ' cannot strip types'); process.exit(1) }"
+USER node
+WORKDIR /directus
+COPY --chown=node:node package.json ./scripts/package.json
+COPY --from=boot-deps --chown=node:node /build/node_modules ./scripts/node_modules
+COPY --chown=node:node scripts ./scripts
+COPY --chown=node:node db-init ./db-init
+COPY --chown=node:node db-init-post ./db-init-post
+COPY --chown=node:node snapshots ./snapshots
+COPY --chown=node:node extensions ./extensions
+COPY --chown=node:node entrypoint.sh ./entrypoint.sh
+
+# Node's on-disk compile cache: every Directus CLI start after the container's first is cheaper.
+ENV NODE_COMPILE_CACHE=/tmp/node-compile-cache
+
+EXPOSE 8055
+HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 \
+  CMD wget -q -O /dev/null "http://127.0.0.1:${PORT:-8055}/server/ping" || exit 1
+ENTRYPOINT ["/directus/entrypoint.sh"]
+CMD ["start"]
