@@ -19,6 +19,8 @@ export interface ApplyOptions {
 }
 
 const FIX_AND_RETRY = 'Nothing of this file was applied and no guard row was written; fix the file and boot again.';
+const OUTSIDE_TRANSACTION_ADVICE =
+  'The statement ran outside a transaction (no-transaction file) and no guard row was written; drop any index it left INVALID, fix the file and boot again.';
 
 // Applies the folder's pending files in order, each in one transaction with its guard row.
 // The caller holds the boot lock.
@@ -39,8 +41,7 @@ export async function applyFolder(client: pg.Client, dir: string, options: Apply
   for (const { file, statements } of pending) {
     if (file.number < lastApplied) warn(`${folder}/${file.name} is numbered before files already applied; applying it now`);
     const started = performance.now();
-    if (file.transactional) await runInTransaction(client, folder, file, statements, started);
-    else await runOutsideTransaction(client, folder, file, statements, started);
+    await runFile(client, folder, file, statements);
     info(`  ${folder}/${file.name} applied (${Math.round(performance.now() - started)} ms)`);
   }
   return { folder, applied: pending.map(({ file }) => file.name), unchanged: files.length - pending.length };
@@ -101,40 +102,25 @@ async function checkApplied(
   }
 }
 
-async function runInTransaction(
-  client: pg.Client,
-  folder: string,
-  file: SqlFile,
-  statements: Statement[],
-  started: number,
-): Promise<void> {
+// One transaction for the file and its guard row; a no-transaction file holds a single statement,
+// so it too is either applied and recorded, or neither.
+async function runFile(client: pg.Client, folder: string, file: SqlFile, statements: Statement[]): Promise<void> {
+  const started = performance.now();
+  if (!file.transactional) {
+    await execute(client, folder, file, statements[0]!, OUTSIDE_TRANSACTION_ADVICE);
+    await recordApplied(client, folder, file.name, file.checksum, performance.now() - started);
+    return;
+  }
   await client.query('BEGIN');
   try {
     for (const statement of statements) await execute(client, folder, file, statement, FIX_AND_RETRY);
     await recordApplied(client, folder, file.name, file.checksum, performance.now() - started);
     await client.query('COMMIT');
   } catch (err) {
-    await client.query('ROLLBACK');
+    // A lost connection rolls back by itself; keep the error that says what went wrong.
+    await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
-}
-
-async function runOutsideTransaction(
-  client: pg.Client,
-  folder: string,
-  file: SqlFile,
-  statements: Statement[],
-  started: number,
-): Promise<void> {
-  const [statement] = statements as [Statement];
-  await execute(
-    client,
-    folder,
-    file,
-    statement,
-    'The statement ran outside a transaction (no-transaction file) and no guard row was written; an index it left INVALID must be dropped; fix the file and boot again.',
-  );
-  await recordApplied(client, folder, file.name, file.checksum, performance.now() - started);
 }
 
 async function execute(client: pg.Client, folder: string, file: SqlFile, statement: Statement, advice: string) {
