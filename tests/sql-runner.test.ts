@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -219,3 +219,19 @@ async function forward(port: number, host: string, targetPort: number): Promise<
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return server;
 }
+
+describe('db-init/', () => {
+  it('every file is idempotent on its own: running it again over the applied folder changes nothing', async () => {
+    const dir = path.join(repoDir, 'db-init');
+    const result = await node(dbInit, [], { ...db.env, DB_INIT_DIR: dir });
+    expect(result.code, result.output).toBe(0);
+    const catalogue = () =>
+      db.query(`SELECT table_name, column_name, data_type, is_nullable, column_default
+                  FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2`);
+    const before = await catalogue();
+    for (const file of (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort()) {
+      await db.query(await readFile(path.join(dir, file), 'utf8'));
+    }
+    expect(await catalogue()).toEqual(before);
+  });
+});

@@ -15,10 +15,10 @@ export function dbConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ClientCon
   if (connectionString) return { ...base, connectionString };
   return {
     ...base,
-    host: requireEnv('DB_HOST'),
+    host: requireEnv('DB_HOST', env),
     port: Number(env['DB_PORT'] ?? 5432),
-    database: requireEnv('DB_DATABASE'),
-    user: requireEnv('DB_USER'),
+    database: requireEnv('DB_DATABASE', env),
+    user: requireEnv('DB_USER', env),
     password: env['DB_PASSWORD'] ?? '',
   };
 }

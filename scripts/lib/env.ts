@@ -10,8 +10,8 @@ export function loadDotEnv(): void {
 
 export class ConfigError extends Error {}
 
-export function requireEnv(name: string): string {
-  const value = process.env[name];
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
   if (value === undefined || value === '') throw new ConfigError(`${name} is not set (see .env.example)`);
   return value;
 }
