@@ -41,12 +41,15 @@ resolve_directus() {
     exit 1
   fi
   export DIRECTUS_CLI
-  # Tables db-init owns stay invisible to Directus: never listed, never "configured" into ghost
-  # collections. tests/boot.test.ts checks the list against what db-init/ creates.
-  export DB_EXCLUDE_TABLES="${DB_EXCLUDE_TABLES:-spatial_ref_sys,sysdiagrams},migrations_applied,boot_state,positions"
   export PATH="$APP_DIR/node_modules/.bin:$PATH"
-  # Node's on-disk compile cache makes every Directus CLI start cheaper (the image warms it at build).
+  # Node's on-disk compile cache makes every Directus CLI start after the first cheaper.
   export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$APP_DIR/node_modules/.cache/node-compile}"
+}
+
+# Tables db-init and the boot own stay invisible to Directus: never listed, never "configured" into
+# ghost collections. tests/boot.test.ts checks this list against what db-init/ creates.
+hide_owned_tables() {
+  export DB_EXCLUDE_TABLES="${DB_EXCLUDE_TABLES:-spatial_ref_sys,sysdiagrams},migrations_applied,boot_state,positions"
 }
 
 boot() {
@@ -57,11 +60,11 @@ main() {
   cd "$APP_DIR"
   case "${1:-start}" in
     dry-run)
-      load_secrets; resolve_directus
+      load_secrets; resolve_directus; hide_owned_tables
       boot dry-run
       ;;
     start)
-      load_secrets; resolve_directus
+      load_secrets; resolve_directus; hide_owned_tables
       boot prepare
       exec pm2-runtime start "$APP_DIR/scripts/pm2.config.cjs"
       ;;

@@ -29,7 +29,8 @@ export async function withBootLock<T>(client: pg.Client, timeoutSeconds: number,
   try {
     return await work();
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_ID]);
+    // On a lost connection the server has already released the lock with the session.
+    await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_ID]).catch(() => undefined);
   }
 }
 
