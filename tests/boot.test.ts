@@ -132,3 +132,35 @@ describe('the five-step boot on a fresh database', () => {
     expect(result.output).toContain('Directus shut down OK');
   });
 });
+
+describe('a fresh database whose pre-schema SQL fails', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('stops at step 1 naming file and line: Directus never touches the database, nothing is left running', async () => {
+    const pre = await sqlFolder('db-init', {
+      '001_extension.sql': 'CREATE EXTENSION IF NOT EXISTS timescaledb;',
+      '002_typo.sql': 'CREATE TABLE positions (device_id text);\nALTER TABLE positions ADD COLUMN faulty boolen;',
+    });
+    const result = await run('./entrypoint.sh', ['dry-run'], {
+      ...db.env,
+      KEY: 'k', SECRET: 's', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'p',
+      DB_INIT_PRE_DIR: pre,
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('ERROR step 1/5 db-init (pre-schema SQL) failed');
+    expect(result.stderr).toContain('db-init/002_typo.sql:2: SQLSTATE 42704: type "boolen" does not exist');
+    expect(result.output).not.toContain('step 2/5');
+    expect(await db.query("SELECT to_regclass('directus_migrations') AS t, to_regclass('positions') AS p")).toEqual([
+      { t: null, p: null },
+    ]);
+    // Step 3's CLI, started ahead during step 1, was stopped with the boot (boots in this file run one at a time).
+    const leftover = await run('pgrep', ['-f', 'load-directus-ahead'], {});
+    expect(leftover.stdout).toBe('');
+  });
+});

@@ -41,7 +41,14 @@ export async function bootstrapFingerprint(client: pg.Client, directusVersion: s
 
 // Snapshot file, Directus version, Directus's schema metadata and the catalogue of every table,
 // column, constraint and index in the schema: a change anywhere sends the next boot through apply.
-export async function schemaFingerprint(client: pg.Client, directusVersion: string, snapshot: string): Promise<string> {
+// Undefined before Directus has installed its tables.
+export async function schemaFingerprint(
+  client: pg.Client,
+  directusVersion: string,
+  snapshot: string,
+): Promise<string | undefined> {
+  const exists = await client.query("SELECT to_regclass('directus_relations') IS NOT NULL AS present");
+  if (exists.rows[0]?.present !== true) return undefined;
   const { rows } = await client.query<{ catalogue: string }>(`
     SELECT concat_ws(E'\\n',
       (SELECT string_agg(to_jsonb(c)::text, ',' ORDER BY collection) FROM directus_collections c),

@@ -6,6 +6,7 @@ import { dbConfigFromEnv } from '../lib/db-config.ts';
 import { numberEnv, requireEnv } from '../lib/env.ts';
 import { fromApp } from '../lib/paths.ts';
 import { ensureStateTable } from './boot-state.ts';
+import type { PendingCli } from './directus-cli.ts';
 
 // What every step shares: one database connection and the facts the skip decisions rest on.
 export interface BootContext {
@@ -14,6 +15,8 @@ export interface BootContext {
   snapshotPath: string;
   // BOOT_FULL=true runs bootstrap and schema apply even when the recorded state proves them no-ops.
   full: boolean;
+  // Step 3's CLI, started during step 2 when step 3 is certain to run.
+  applyAhead?: PendingCli | undefined;
 }
 
 export async function openBootContext(): Promise<BootContext> {

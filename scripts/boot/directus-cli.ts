@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { appDir } from '../lib/paths.ts';
 import { requireEnv } from '../lib/env.ts';
 import { warn } from '../lib/log.ts';
@@ -8,19 +9,33 @@ export interface CliRun {
   output: string[];
 }
 
+// A Directus CLI process that may have been started ahead of its step: `result()` lets it run and
+// waits for it, `cancel()` stops it unused (a step before it failed).
+export interface PendingCli {
+  result: () => Promise<CliRun>;
+  cancel: () => void;
+}
+
 export class DirectusCliError extends Error {}
 
+const PINO_WARN = 40;
 const PINO_ERROR = 50;
+const loadAhead = fileURLToPath(new URL('./load-directus-ahead.ts', import.meta.url));
 
-// Runs `directus <args>` with the CLI that entrypoint.sh resolved (/directus/cli.js in the image,
-// node_modules/directus/cli.js in a checkout). Directus logs as JSON (LOG_STYLE=raw) so the step
-// can tell an honest success from a command that logged an error and still exited 0.
-export async function runDirectusCli(args: string[]): Promise<CliRun> {
+export function runDirectusCli(args: string[]): Promise<CliRun> {
+  return startDirectusCli(args, { ahead: false }).result();
+}
+
+// Starts `directus <args>` with the CLI that entrypoint.sh resolved (/directus/cli.js in the image,
+// node_modules/directus/cli.js in a checkout). With `ahead`, the process loads Directus's modules now
+// and runs the command only when `result()` is called. Directus logs as JSON (LOG_STYLE=raw), so a
+// command that logged an error and still exited 0 is a failure, not a success.
+export function startDirectusCli(args: string[], { ahead }: { ahead: boolean }): PendingCli {
   const cli = requireEnv('DIRECTUS_CLI');
-  const child = spawn(process.execPath, [cli, ...args], {
+  const child = spawn(process.execPath, [...(ahead ? ['--import', loadAhead] : []), cli, ...args], {
     cwd: appDir,
     env: { ...process.env, LOG_STYLE: 'raw' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [ahead ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   const messages: string[] = [];
@@ -33,21 +48,31 @@ export async function runDirectusCli(args: string[]): Promise<CliRun> {
       if (entry === undefined) continue;
       messages.push(entry.msg);
       if (entry.level >= PINO_ERROR) errors.push(entry.msg);
-      else if (entry.level >= 40) warn(`directus ${args[0]}: ${entry.msg}`);
+      else if (entry.level >= PINO_WARN) warn(`directus ${args[0]}: ${entry.msg}`);
     }
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const code = await new Promise<number | null>((resolve, reject) => {
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exit = new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', resolve);
   });
-  if (code !== 0 || errors.length > 0) {
-    const tail = output.slice(-30).map((line) => `    | ${line}`).join('\n');
-    const reason = errors.length > 0 ? `logged ${errors.length} error(s): ${errors.join('; ')}` : `exited with code ${code}`;
-    throw new DirectusCliError(`directus ${args.join(' ')} ${reason}\n  last output:\n${tail}`);
-  }
-  return { messages, output };
+  return {
+    async result() {
+      child.stdin?.end('go\n');
+      const code = await exit;
+      if (code !== 0 || errors.length > 0) {
+        const tail = output.slice(-30).map((line) => `    | ${line}`).join('\n');
+        const reason = errors.length > 0 ? `logged ${errors.length} error(s): ${errors.join('; ')}` : `exited with code ${code}`;
+        throw new DirectusCliError(`directus ${args.join(' ')} ${reason}\n  last output:\n${tail}`);
+      }
+      return { messages, output };
+    },
+    cancel() {
+      exit.catch(() => undefined);
+      child.kill('SIGTERM');
+    },
+  };
 }
 
 function parseLogLine(line: string): { level: number; msg: string } | undefined {

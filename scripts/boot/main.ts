@@ -6,7 +6,7 @@ import { error, info, seconds } from '../lib/log.ts';
 import { fromApp } from '../lib/paths.ts';
 import { openBootContext, type BootContext } from './context.ts';
 import { bootstrap } from './steps/bootstrap.ts';
-import { recordSchemaState, schemaApply } from './steps/schema-apply.ts';
+import { recordSchemaState, schemaApply, startSchemaApplyAhead } from './steps/schema-apply.ts';
 import { sqlFolder } from './steps/sql-folder.ts';
 
 const TOTAL = 5;
@@ -49,6 +49,7 @@ async function main(mode: string | undefined): Promise<number> {
     return 1;
   }
   try {
+    await startSchemaApplyAhead(ctx);
     for (const [index, step] of steps.entries()) {
       const started = performance.now();
       const label = `step ${index + 1}/${TOTAL} ${step.name}`;
@@ -62,6 +63,7 @@ async function main(mode: string | undefined): Promise<number> {
     }
     await recordSchemaState(ctx);
   } finally {
+    ctx.applyAhead?.cancel();
     await ctx.client.end();
   }
   if (mode === 'dry-run') info(`dry run: steps 1–4 succeeded in ${seconds(bootStarted)}; step 5 skipped`);
