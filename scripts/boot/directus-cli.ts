@@ -70,6 +70,7 @@ export function startDirectusCli(args: string[], { ahead }: { ahead: boolean }):
     },
     cancel() {
       exit.catch(() => undefined);
+      child.stdin?.end();
       child.kill('SIGTERM');
     },
   };
