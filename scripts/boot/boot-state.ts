@@ -6,13 +6,20 @@ import type pg from 'pg';
 // skipped command reads or writes; any difference, even an unrelated one, means "run it".
 export type StateKey = 'bootstrap' | 'schema';
 
+// Runs before the boot lock is taken: two replicas creating it at once may see 23505 or 42P07 from
+// CREATE TABLE IF NOT EXISTS, which only means the other one won.
 export async function ensureStateTable(client: pg.Client): Promise<void> {
-  await client.query(`
-    CREATE TABLE IF NOT EXISTS boot_state (
-      key         text        PRIMARY KEY,
-      fingerprint text        NOT NULL,
-      recorded_at timestamptz NOT NULL DEFAULT now()
-    )`);
+  await client
+    .query(
+      `CREATE TABLE IF NOT EXISTS boot_state (
+         key         text        PRIMARY KEY,
+         fingerprint text        NOT NULL,
+         recorded_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    )
+    .catch((err: { code?: string }) => {
+      if (err.code !== '23505' && err.code !== '42P07') throw err;
+    });
 }
 
 export async function readState(client: pg.Client, key: StateKey): Promise<string | undefined> {
@@ -30,8 +37,7 @@ export async function writeState(client: pg.Client, key: StateKey, fingerprint: 
 
 // Directus version plus its applied migrations; undefined on a database Directus never touched.
 export async function bootstrapFingerprint(client: pg.Client, directusVersion: string): Promise<string | undefined> {
-  const exists = await client.query("SELECT to_regclass('directus_migrations') IS NOT NULL AS present");
-  if (exists.rows[0]?.present !== true) return undefined;
+  if (!(await tableExists(client, 'directus_migrations'))) return undefined;
   const { rows } = await client.query<{ migrations: string | null }>(
     `SELECT string_agg(version, ',' ORDER BY version) AS migrations FROM directus_migrations`,
   );
@@ -47,8 +53,7 @@ export async function schemaFingerprint(
   directusVersion: string,
   snapshot: string,
 ): Promise<string | undefined> {
-  const exists = await client.query("SELECT to_regclass('directus_relations') IS NOT NULL AS present");
-  if (exists.rows[0]?.present !== true) return undefined;
+  if (!(await tableExists(client, 'directus_relations'))) return undefined;
   const { rows } = await client.query<{ catalogue: string }>(`
     SELECT concat_ws(E'\\n',
       (SELECT string_agg(to_jsonb(c)::text, ',' ORDER BY collection) FROM directus_collections c),
@@ -64,6 +69,11 @@ export async function schemaFingerprint(
       (SELECT string_agg(indexdef, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = current_schema())
     ) AS catalogue`);
   return digest(directusVersion, snapshot, rows[0]?.catalogue ?? '');
+}
+
+async function tableExists(client: pg.Client, name: string): Promise<boolean> {
+  const { rows } = await client.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [name]);
+  return rows[0]?.present === true;
 }
 
 function digest(...parts: string[]): string {

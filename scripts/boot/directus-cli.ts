@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { appDir } from '../lib/paths.ts';
 import { requireEnv } from '../lib/env.ts';
@@ -40,22 +42,27 @@ export function startDirectusCli(args: string[], { ahead }: { ahead: boolean }):
   const output: string[] = [];
   const messages: string[] = [];
   const errors: string[] = [];
-  const collect = (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      output.push(line);
-      const entry = parseLogLine(line);
-      if (entry === undefined) continue;
-      messages.push(entry.msg);
-      if (entry.level >= PINO_ERROR) errors.push(entry.msg);
-      else if (entry.level >= PINO_WARN) warn(`directus ${args[0]}: ${entry.msg}`);
-    }
+  const collect = (line: string) => {
+    if (line.trim() === '') return;
+    output.push(line);
+    const entry = parseLogLine(line);
+    if (entry === undefined) return;
+    messages.push(entry.msg);
+    if (entry.level >= PINO_ERROR) errors.push(entry.msg);
+    else if (entry.level >= PINO_WARN) warn(`directus ${args[0]}: ${entry.msg}`);
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  // Whole lines, however the pipe splits them: a JSON error line cut in two must still count.
+  const streams = [child.stdout, child.stderr].map((stream) => {
+    const lines = createInterface({ input: stream! });
+    lines.on('line', collect);
+    return once(lines, 'close');
+  });
   const exit = new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', resolve);
+  }).then(async (code) => {
+    await Promise.all(streams);
+    return code;
   });
   return {
     async result() {
