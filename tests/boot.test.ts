@@ -164,3 +164,27 @@ describe('a fresh database whose pre-schema SQL fails', () => {
     expect(leftover.stdout).toBe('');
   });
 });
+
+describe('three replicas booting at once on one fresh database', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('all exit 0; the boot lock lets one install Directus and the others find nothing to do', async () => {
+    const env = { ...db.env, KEY: 'k', SECRET: 's', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'p' };
+    const results = await Promise.all([1, 2, 3].map(() => run('./entrypoint.sh', ['dry-run'], env)));
+    for (const result of results) expect(result.code, result.output).toBe(0);
+    const outputs = results.map((result) => result.stdout);
+    expect(outputs.filter((out) => out.includes('installed Directus 12.4.0 system tables'))).toHaveLength(1);
+    expect(outputs.filter((out) => out.includes('step 2/5 directus bootstrap: skipped'))).toHaveLength(2);
+    expect(outputs.filter((out) => out.includes('schema.yaml: applied'))).toHaveLength(1);
+    const guard = await db.query('SELECT folder, filename, count(*)::int AS n FROM migrations_applied GROUP BY 1, 2');
+    expect(guard).toHaveLength(4);
+    for (const row of guard) expect(row['n']).toBe(1);
+    expect(await db.query('SELECT count(*)::int AS admins FROM directus_users')).toEqual([{ admins: 1 }]);
+  });
+});

@@ -1,7 +1,8 @@
 // The boot sequence. entrypoint.sh runs this for steps 1–4, then execs pm2-runtime for step 5.
 //   node scripts/boot/main.ts dry-run   steps 1–4, exit 0 on success (the CI gate)
 //   node scripts/boot/main.ts prepare   steps 1–4, then announces step 5 for entrypoint.sh
-import { loadDotEnv } from '../lib/env.ts';
+import { withBootLock } from '../lib/boot-lock.ts';
+import { loadDotEnv, numberEnv } from '../lib/env.ts';
 import { error, info, seconds } from '../lib/log.ts';
 import { fromApp } from '../lib/paths.ts';
 import { openBootContext, type BootContext } from './context.ts';
@@ -48,6 +49,17 @@ async function main(mode: string | undefined): Promise<number> {
     error('Set the DB_* variables (see .env.example) and make sure the database accepts connections.');
     return 1;
   }
+  const booted = await withBootLock(ctx.client, numberEnv('BOOT_LOCK_TIMEOUT', 600), () => runSteps(ctx)).finally(
+    () => ctx.client.end(),
+  );
+  if (!booted) return 1;
+  if (mode === 'dry-run') info(`dry run: steps 1–4 succeeded in ${seconds(bootStarted)}; step 5 skipped`);
+  else info(`step ${TOTAL}/${TOTAL} start: handing over to pm2-runtime after ${seconds(bootStarted)}`);
+  return 0;
+}
+
+// Steps 1–4, each logged with its number, outcome and seconds; false after the first failure.
+async function runSteps(ctx: BootContext): Promise<boolean> {
   try {
     await startSchemaApplyAhead(ctx);
     for (const [index, step] of steps.entries()) {
@@ -58,17 +70,14 @@ async function main(mode: string | undefined): Promise<number> {
       } catch (err) {
         error(`${label} failed after ${seconds(started)}: ${(err as Error).message}`);
         error(step.advice);
-        return 1;
+        return false;
       }
     }
     await recordSchemaState(ctx);
+    return true;
   } finally {
     ctx.applyAhead?.cancel();
-    await ctx.client.end();
   }
-  if (mode === 'dry-run') info(`dry run: steps 1–4 succeeded in ${seconds(bootStarted)}; step 5 skipped`);
-  else info(`step ${TOTAL}/${TOTAL} start: handing over to pm2-runtime after ${seconds(bootStarted)}`);
-  return 0;
 }
 
 process.exitCode = await main(process.argv[2]);

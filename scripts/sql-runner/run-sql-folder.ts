@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { numberEnv } from '../lib/env.ts';
 import { applyFolder, type FolderResult } from './apply-folder.ts';
-import { withBootLock } from './lock.ts';
+import { withBootLock } from '../lib/boot-lock.ts';
 
 // One folder under the boot lock: what steps 1 and 4 and `pnpm run db:init` share.
 export async function runSqlFolder(client: pg.Client, dir: string): Promise<FolderResult> {

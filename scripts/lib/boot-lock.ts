@@ -1,9 +1,11 @@
 import type pg from 'pg';
-import { info } from '../lib/log.ts';
+import { info } from './log.ts';
 
-// Replicas booting together take turns through a session-level advisory lock. Waiters poll
-// pg_try_advisory_lock instead of blocking in pg_advisory_lock: a blocked waiter holds an open
-// transaction, and CREATE INDEX CONCURRENTLY in the holder would wait for it forever.
+// Replicas booting together take turns through a session-level advisory lock held over steps 1–4
+// (concurrent `directus bootstrap` runs corrupt its migrations). Waiters poll pg_try_advisory_lock
+// instead of blocking in pg_advisory_lock: a blocked waiter holds an open transaction, and
+// CREATE INDEX CONCURRENTLY in the holder would wait for it forever. The lock is re-entrant within
+// the session, so the SQL runner takes it again inside the boot without harm.
 const LOCK_CLASS = 0x74726d; // "trm"
 const LOCK_ID = 1;
 
@@ -44,7 +46,7 @@ async function tryLock(client: pg.Client): Promise<boolean> {
 
 async function holder(client: pg.Client): Promise<string> {
   const { rows } = await client.query<{ pid: number; application_name: string; client_addr: string | null }>(
-    `SELECT a.pid, a.application_name, a.client_addr::text
+    `SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr
        FROM pg_locks l JOIN pg_stat_activity a USING (pid)
       WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.granted`,
     [LOCK_CLASS, LOCK_ID],
