@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ownedTables } from '../scripts/lib/owned-tables.ts';
-import { createDatabase, type TestDatabase } from './support/databases.ts';
+import { createDatabase, useDatabase, type TestDatabase } from './support/databases.ts';
 import { bootFully, login } from './support/directus.ts';
 import { run } from './support/run.ts';
 import { sqlFolder } from './support/sql-folder.ts';
+
+// Enough for Directus to bootstrap; these tests never log in.
+const directusSecrets = { KEY: 'k', SECRET: 's', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'p' };
 
 // One fresh database taken through the pipeline in order, as a first deploy and its restarts would.
 describe('the five-step boot on a fresh database', () => {
@@ -134,24 +137,15 @@ describe('the five-step boot on a fresh database', () => {
 });
 
 describe('a fresh database whose pre-schema SQL fails', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createDatabase();
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const database = useDatabase();
 
   it('stops at step 1 naming file and line: Directus never touches the database, nothing is left running', async () => {
     const pre = await sqlFolder('db-init', {
       '001_extension.sql': 'CREATE EXTENSION IF NOT EXISTS timescaledb;',
       '002_typo.sql': 'CREATE TABLE positions (device_id text);\nALTER TABLE positions ADD COLUMN faulty boolen;',
     });
-    const result = await run('./entrypoint.sh', ['dry-run'], {
-      ...db.env,
-      KEY: 'k', SECRET: 's', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'p',
-      DB_INIT_PRE_DIR: pre,
-    });
+    const db = database();
+    const result = await run('./entrypoint.sh', ['dry-run'], { ...db.env, ...directusSecrets, DB_INIT_PRE_DIR: pre });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('ERROR step 1/5 db-init (pre-schema SQL) failed');
     expect(result.stderr).toContain('db-init/002_typo.sql:2: SQLSTATE 42704: type "boolen" does not exist');
@@ -166,16 +160,11 @@ describe('a fresh database whose pre-schema SQL fails', () => {
 });
 
 describe('three replicas booting at once on one fresh database', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createDatabase();
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+  const database = useDatabase();
 
   it('all exit 0; the boot lock lets one install Directus and the others find nothing to do', async () => {
-    const env = { ...db.env, KEY: 'k', SECRET: 's', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'p' };
+    const db = database();
+    const env = { ...db.env, ...directusSecrets };
     const results = await Promise.all([1, 2, 3].map(() => run('./entrypoint.sh', ['dry-run'], env)));
     for (const result of results) expect(result.code, result.output).toBe(0);
     const outputs = results.map((result) => result.stdout);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 // Throwaway databases on the suite's server: each test gets its own, dropped afterwards.
 export interface TestDatabase {
@@ -31,6 +31,21 @@ export async function createDatabase(): Promise<TestDatabase> {
     env,
     query: async (sql, params) => withClient(url.toString(), async (client) => (await client.query(sql, params)).rows),
     drop: () => withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+// A database of the describe block's own, created before its tests and dropped after them.
+export function useDatabase(): () => TestDatabase {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  return () => {
+    if (!db) throw new Error('the test database is created in beforeAll');
+    return db;
   };
 }
 
