@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type pg from 'pg';
 import { connectWithRetry } from '../lib/connect.ts';
 import { dbConfigFromEnv } from '../lib/db-config.ts';
+import { installedDirectusVersion } from '../lib/directus-install.ts';
 import { numberEnv, requireEnv } from '../lib/env.ts';
 import { fromApp } from '../lib/paths.ts';
 import { ensureStateTable } from './boot-state.ts';
@@ -21,14 +20,11 @@ export interface BootContext {
 
 export async function openBootContext(): Promise<BootContext> {
   const cli = requireEnv('DIRECTUS_CLI');
-  const { version } = JSON.parse(readFileSync(path.join(path.dirname(cli), 'package.json'), 'utf8')) as {
-    version: string;
-  };
   const client = await connectWithRetry(dbConfigFromEnv(), numberEnv('DB_WAIT_TIMEOUT', 60));
   await ensureStateTable(client);
   return {
     client,
-    directusVersion: version,
+    directusVersion: installedDirectusVersion(cli),
     snapshotPath: process.env['SNAPSHOT_PATH'] ?? fromApp('snapshots', 'schema.yaml'),
     full: process.env['BOOT_FULL'] === 'true',
   };

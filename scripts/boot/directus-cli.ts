@@ -24,15 +24,19 @@ const PINO_WARN = 40;
 const PINO_ERROR = 50;
 const loadAhead = fileURLToPath(new URL('./load-directus-ahead.ts', import.meta.url));
 
-export function runDirectusCli(args: string[]): Promise<CliRun> {
-  return startDirectusCli(args, { ahead: false }).result();
+export function runDirectusCli(args: string[], options: { expectedWarning?: (message: string) => boolean } = {}): Promise<CliRun> {
+  return startDirectusCli(args, { ahead: false, ...options }).result();
 }
 
 // Starts `directus <args>` with the CLI that entrypoint.sh resolved (/directus/cli.js in the image,
 // node_modules/directus/cli.js in a checkout). With `ahead`, the process loads Directus's modules now
 // and runs the command only when `result()` is called. Directus logs as JSON (LOG_STYLE=raw), so a
 // command that logged an error and still exited 0 is a failure, not a success.
-export function startDirectusCli(args: string[], { ahead }: { ahead: boolean }): PendingCli {
+// `expectedWarning` names warnings the caller knows and handles, which are not repeated to the operator.
+export function startDirectusCli(
+  args: string[],
+  { ahead, expectedWarning = () => false }: { ahead: boolean; expectedWarning?: (message: string) => boolean },
+): PendingCli {
   const cli = requireEnv('DIRECTUS_CLI');
   const child = spawn(process.execPath, [...(ahead ? ['--import', loadAhead] : []), cli, ...args], {
     cwd: appDir,
@@ -49,7 +53,7 @@ export function startDirectusCli(args: string[], { ahead }: { ahead: boolean }):
     if (entry === undefined) return;
     messages.push(entry.msg);
     if (entry.level >= PINO_ERROR) errors.push(entry.msg);
-    else if (entry.level >= PINO_WARN) warn(`directus ${args[0]}: ${entry.msg}`);
+    else if (entry.level >= PINO_WARN && !expectedWarning(entry.msg)) warn(`directus ${args[0]}: ${entry.msg}`);
   };
   // Whole lines, however the pipe splits them: a JSON error line cut in two must still count.
   const streams = [child.stdout, child.stderr].map((stream) => {

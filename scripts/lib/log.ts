@@ -1,5 +1,10 @@
 // One voice for every script: a prefix, a timestamp-free line a person can follow, stderr for trouble.
-const prefix = '[boot]';
+let prefix = '[boot]';
+
+// The schema commands speak as [schema]; the boot and the SQL runner as [boot].
+export function setLogPrefix(value: string): void {
+  prefix = value;
+}
 
 export function info(message: string): void {
   process.stdout.write(`${prefix} ${message}\n`);

@@ -129,7 +129,19 @@ async function execute(client: pg.Client, folder: string, file: SqlFile, stateme
   } catch (err) {
     if (!(err instanceof DatabaseError)) throw err;
     const position = err.position === undefined ? undefined : Number(err.position);
-    const context = err.where ? ` (${err.where.split('\n')[0]})` : '';
-    throw new SqlFileError(folder, file.name, lineWithin(statement, position), err.code, `${err.message}${context}`, advice);
+    // Where a function RAISEd on purpose its message says it all; the PL/pgSQL frame is noise.
+    const frame = err.where?.split('\n')[0];
+    const context = frame && !frame.endsWith(' at RAISE') ? ` (${frame})` : '';
+    // DETAIL and HINT carry what an operator needs to act on, e.g. every duplicate a UNIQUE would hit.
+    const detail = err.detail ? `\n${indent(err.detail)}` : '';
+    const hint = err.hint ? `\n  HINT: ${err.hint}` : '';
+    throw new SqlFileError(folder, file.name, lineWithin(statement, position), err.code, `${err.message}${context}${detail}${hint}`, advice);
   }
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
 }

@@ -1,0 +1,45 @@
+// `pnpm run schema:check [--compose]`: does the database match snapshots/schema.yaml? Exit 0 when it
+// does; otherwise list what applying the file would create, change or delete, and exit 1.
+import path from 'node:path';
+import { loadDotEnv } from './lib/env.ts';
+import { error, info, setLogPrefix } from './lib/log.ts';
+import { fromApp } from './lib/paths.ts';
+import { captureLiveSchema, describeSource, schemaSource } from './schema/capture.ts';
+import { describeChanges, planChanges } from './schema/plan.ts';
+import { readSnapshotFile, summarize } from './schema/snapshot.ts';
+import { foreignTables, stripSnapshot } from './schema/strip.ts';
+
+setLogPrefix('[schema]');
+
+async function main(): Promise<number> {
+  loadDotEnv();
+  const source = schemaSource(process.argv.slice(2));
+  const file = process.env['SNAPSHOT_PATH'] ?? fromApp('snapshots', 'schema.yaml');
+  const name = path.basename(file);
+  const target = describeSource(source);
+  const committed = await readSnapshotFile(file);
+  const foreign = await foreignTables();
+  const { snapshot: live } = stripSnapshot(await captureLiveSchema(source, foreign), foreign);
+  const changes = await planChanges(live, committed);
+  const versionDrift = live.directus !== committed.directus;
+
+  if (changes.length === 0 && !versionDrift) {
+    info(`${target} matches ${name} (${summarize(committed)})`);
+    return 0;
+  }
+  if (versionDrift) info(`Directus version: ${target} runs ${live.directus}, ${name} was captured with ${committed.directus}`);
+  if (changes.length > 0) {
+    info(`${changes.length} difference(s); applying ${name} to ${target} would:`);
+    for (const line of describeChanges(changes)) info(line);
+  }
+  error(`${target} differs from ${name}`);
+  error(`If the database is right (edited in the admin UI), capture it: pnpm run schema:snapshot. If the file is right, the next boot applies it, deleting whatever is listed under delete.`);
+  return 1;
+}
+
+try {
+  process.exitCode = await main();
+} catch (err) {
+  error(`schema:check failed: ${(err as Error).message}`);
+  process.exitCode = 2;
+}

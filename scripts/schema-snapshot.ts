@@ -1,0 +1,58 @@
+// `pnpm run schema:snapshot [--compose]`: capture the schema edited in the admin UI into
+// snapshots/schema.yaml, without what db-init owns, and show what the commit will change.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadDotEnv } from './lib/env.ts';
+import { pinnedDirectusVersion, versionMismatch } from './lib/directus-install.ts';
+import { error, info, setLogPrefix, warn } from './lib/log.ts';
+import { fromApp } from './lib/paths.ts';
+import { captureLiveSchema, describeSource, schemaSource } from './schema/capture.ts';
+import { describeChanges, planChanges } from './schema/plan.ts';
+import { readSnapshotFile, snapshotToYaml, summarize } from './schema/snapshot.ts';
+import { foreignTables, stripSnapshot } from './schema/strip.ts';
+
+setLogPrefix('[schema]');
+
+async function main(): Promise<number> {
+  loadDotEnv();
+  const source = schemaSource(process.argv.slice(2));
+  const file = process.env['SNAPSHOT_PATH'] ?? fromApp('snapshots', 'schema.yaml');
+  info(`capturing the schema of ${describeSource(source)}`);
+  const foreign = await foreignTables();
+  const live = await captureLiveSchema(source, foreign);
+
+  const mismatch = versionMismatch(live.directus, pinnedDirectusVersion());
+  if (mismatch) {
+    error(`${mismatch}; ${path.basename(file)} was not written`);
+    error(`A snapshot must come from the pinned version: run 'pnpm install' (native) or rebuild the compose stack, then capture again.`);
+    return 1;
+  }
+
+  const { snapshot, removed } = stripSnapshot(live, foreign);
+  for (const item of removed) warn(`left out ${item}: db-init owns it or it depends on what db-init owns`);
+
+  const previous = await readFile(file, 'utf8').catch(() => undefined);
+  const next = await snapshotToYaml(snapshot);
+  if (previous === next) {
+    info(`${path.relative(process.cwd(), file)} is unchanged (${summarize(snapshot)})`);
+    return 0;
+  }
+  if (previous !== undefined) {
+    const changes = await planChanges(await readSnapshotFile(file), snapshot);
+    info(changes.length === 0 ? 'compared with the file before: formatting only' : 'compared with the file before, applying it would:');
+    for (const line of describeChanges(changes)) info(line);
+    if (changes.some((change) => change.action === 'delete')) {
+      warn('it deletes what is listed above from every database it is applied to: check that this is intended before committing');
+    }
+  }
+  await writeFile(file, next);
+  info(`wrote ${path.relative(process.cwd(), file)} (${summarize(snapshot)}); review it with git diff, then commit`);
+  return 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (err) {
+  error(`schema:snapshot failed: ${(err as Error).message}`);
+  process.exitCode = 1;
+}
