@@ -4,15 +4,14 @@
 // the medians and the ratios. Databases are created and dropped on the server of BENCH_DATABASE_URL
 // (or TEST_DATABASE_URL), which needs TimescaleDB or the stand-in.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { loadDotEnv } from './lib/env.ts';
 import { fromApp } from './lib/paths.ts';
 import { waitForPing } from './lib/ping.ts';
 import { freePort } from './lib/ports.ts';
+import { createThrowawayDatabase, type ThrowawayDatabase } from './lib/throwaway-database.ts';
 
 loadDotEnv();
 const serverUrl = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'];
@@ -33,7 +32,7 @@ const figures: Record<`${Variant} ${'fresh' | 'warm'}`, number[]> = {
 
 for (let run = 1; run <= runs; run += 1) {
   for (const variant of ['stock', 'pipeline'] as const) {
-    const database = await createDatabase();
+    const database = await createThrowawayDatabase(serverUrl, 'trm_bench');
     try {
       for (const state of ['fresh', 'warm'] as const) {
         const seconds = await bootOnce(variant, database);
@@ -41,7 +40,7 @@ for (let run = 1; run <= runs; run += 1) {
         console.log(`run ${run}/${runs}  ${variant.padEnd(8)} ${state.padEnd(5)} ${seconds.toFixed(2)} s`);
       }
     } finally {
-      await dropDatabase(database);
+      await database.drop();
     }
   }
 }
@@ -57,11 +56,11 @@ const ratio = (state: 'fresh' | 'warm') => median(figures[`pipeline ${state}`]) 
 console.log(`  fresh ratio     ${ratio('fresh').toFixed(2)} (pipeline / stock)`);
 console.log(`  warm ratio      ${ratio('warm').toFixed(2)} (pipeline / stock)`);
 
-async function bootOnce(variant: Variant, database: string): Promise<number> {
+async function bootOnce(variant: Variant, database: ThrowawayDatabase): Promise<number> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ...connectionEnv(database),
+    ...database.env,
     PORT: String(port),
     KEY: 'bench-key-0123456789abcdef0123456789',
     SECRET: 'bench-secret-0123456789abcdef01234567',
@@ -95,36 +94,4 @@ function finish(child: ChildProcess): Promise<void> {
       code === 0 || signal === 'SIGTERM' ? resolve() : reject(new Error(`exited with ${code ?? signal}`)),
     );
   });
-}
-
-function connectionEnv(database: string): Record<string, string> {
-  const url = new URL(serverUrl!);
-  return {
-    DB_CLIENT: 'pg',
-    DB_HOST: url.hostname,
-    DB_PORT: url.port || '5432',
-    DB_DATABASE: database,
-    DB_USER: decodeURIComponent(url.username),
-    DB_PASSWORD: decodeURIComponent(url.password),
-  };
-}
-
-async function createDatabase(): Promise<string> {
-  const name = `trm_bench_${randomBytes(4).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
-  return name;
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }

@@ -7,13 +7,13 @@ export async function waitForPing(baseUrl: string, child: ChildProcess, timeoutM
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`process exited (${child.exitCode ?? child.signalCode}) before ${baseUrl}/server/ping answered`);
     }
-    if (await answers(baseUrl)) return;
+    if (await answersPing(baseUrl)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`${baseUrl}/server/ping did not answer within ${timeoutMs / 1000} s`);
 }
 
-async function answers(baseUrl: string): Promise<boolean> {
+export async function answersPing(baseUrl: string): Promise<boolean> {
   try {
     const response = await fetch(`${baseUrl}/server/ping`);
     return response.ok && (await response.text()) === 'pong';
