@@ -86,10 +86,10 @@ describe('Gitea workflow', () => {
     expect(needs('publish')).toEqual(['dry-run-gate']);
   });
 
-  it('pins every action to a version tag or commit SHA from an owner Gitea runners fetch', () => {
+  it('pins every action to an exact release (vX.Y.Z) or commit SHA from an owner Gitea runners fetch', () => {
     const uses = Object.keys(workflow['jobs']).flatMap((job) => steps(job).map((step) => step['uses'])).filter(Boolean);
     expect(uses.length).toBeGreaterThan(0);
-    const pinned = /^(actions|docker|pnpm)\/[\w.-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/;
+    const pinned = /^(actions|docker|pnpm)\/[\w.-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/;
     expect(uses.filter((ref: string) => !pinned.test(ref))).toEqual([]);
   });
 

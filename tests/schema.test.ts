@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { versionMismatch } from '../scripts/lib/directus-install.ts';
 import { ownedTables } from '../scripts/lib/owned-tables.ts';
+import { readSnapshotFile } from '../scripts/schema/snapshot.ts';
+import { foreignTables, stripSnapshot } from '../scripts/schema/strip.ts';
 import { createDatabase, useDatabase, type TestDatabase } from './support/databases.ts';
 import { bootFully, login, restClient } from './support/directus.ts';
 import { node, repoDir, run } from './support/run.ts';
@@ -117,6 +119,33 @@ describe('the committed snapshot (lint)', () => {
       expect(meta?.['display_template'], collection).toEqual(expect.any(String));
       expect(meta?.['note'], collection).toEqual(expect.any(String));
     }
+  });
+
+  it('schema:snapshot strips a db-init table, everything pointing at it and the alias it fed, and nothing else', async () => {
+    const committed = await readSnapshotFile(committedPath);
+    const ghosted = structuredClone(committed);
+    ghosted.collections.push(
+      { collection: 'positions', meta: { collection: 'positions', group: null }, schema: { name: 'positions' } },
+      { collection: 'migrations_applied', meta: { collection: 'migrations_applied', group: null }, schema: null },
+    );
+    const devices = ghosted.collections.find((c) => c.collection === 'devices')!;
+    devices.meta = { ...devices.meta, group: 'migrations_applied' };
+    ghosted.fields.push(
+      { collection: 'positions', field: 'device_id', type: 'string', meta: null, schema: { name: 'device_id', table: 'positions' } },
+      { collection: 'devices', field: 'positions', type: 'alias', meta: { special: ['o2m'] }, schema: null },
+    );
+    ghosted.relations.push({ collection: 'positions', field: 'device_id', related_collection: 'devices', meta: { one_field: 'positions' }, schema: null });
+
+    const { snapshot, removed } = stripSnapshot(ghosted, await foreignTables({}));
+    expect(removed).toEqual([
+      'collection positions',
+      'collection migrations_applied',
+      'folder migrations_applied of collection devices',
+      'relation positions.device_id → devices',
+      'field positions.device_id',
+      'field devices.positions',
+    ]);
+    expect(snapshot).toEqual(committed);
   });
 
   it('refuses a snapshot from an instance on another Directus version', () => {

@@ -28,6 +28,13 @@ export function stripSnapshot(snapshot: Snapshot, foreign: ReadonlySet<string>):
   });
   const known = new Set(collections.map((item) => item.collection));
   const exists = (name: string | null) => name === null || known.has(name) || isSystem(name);
+  // A collection kept inside a folder that was removed moves to the top level.
+  const placed = collections.map((item) => {
+    const group = item.meta?.['group'];
+    if (typeof group !== 'string' || exists(group)) return item;
+    removed.push(`folder ${group} of collection ${item.collection}`);
+    return { ...item, meta: { ...item.meta, group: null } };
+  });
 
   const deadAliases = new Set<string>();
   const relations = snapshot.relations.filter((relation) => {
@@ -44,7 +51,7 @@ export function stripSnapshot(snapshot: Snapshot, foreign: ReadonlySet<string>):
     if (!keep) removed.push(`field ${field.collection}.${field.field}`);
     return keep;
   });
-  return { snapshot: { ...snapshot, collections, fields, relations }, removed };
+  return { snapshot: { ...snapshot, collections: placed, fields, relations }, removed };
 }
 
 export function describeRelation(relation: Pick<SnapshotRelation, 'collection' | 'field' | 'related_collection'>): string {
