@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Boots the platform's Directus: steps 1–4 in TypeScript (scripts/boot/main.ts), then step 5 execs
 # pm2-runtime so PID 1 forwards signals and Directus shuts down cleanly.
-#   entrypoint.sh [start]   steps 1–5 (the image's default)
-#   entrypoint.sh dry-run   steps 1–4, exit 0 on success (the CI gate)
+#   entrypoint.sh [start]        steps 1–5 (the image's default)
+#   entrypoint.sh dry-run        steps 1–4, exit 0 on success (the CI gate)
 #   entrypoint.sh schema-check   exit 0 when the database matches snapshots/schema.yaml, else list
-#                           what applying it would create, change or delete, and exit 1
-#   entrypoint.sh CMD ...   runs CMD (a shell, `node cli.js ...`) without booting
+#                                what applying it would create, change or delete, and exit 1
+#   entrypoint.sh CMD ...        runs CMD (a shell, `node cli.js ...`) without booting
 # Works the same in the image (/directus) and in a checkout (Directus from node_modules).
 set -Eeuo pipefail
 
