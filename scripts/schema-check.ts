@@ -3,10 +3,9 @@
 import path from 'node:path';
 import { loadDotEnv } from './lib/env.ts';
 import { error, info, setLogPrefix } from './lib/log.ts';
-import { fromApp } from './lib/paths.ts';
 import { captureLiveSchema, describeSource, schemaSource } from './schema/capture.ts';
 import { describeChanges, planChanges } from './schema/plan.ts';
-import { readSnapshotFile, summarize } from './schema/snapshot.ts';
+import { readSnapshotFile, snapshotPath, summarize } from './schema/snapshot.ts';
 import { foreignTables, stripSnapshot } from './schema/strip.ts';
 
 setLogPrefix('[schema]');
@@ -14,7 +13,7 @@ setLogPrefix('[schema]');
 async function main(): Promise<number> {
   loadDotEnv();
   const source = schemaSource(process.argv.slice(2));
-  const file = process.env['SNAPSHOT_PATH'] ?? fromApp('snapshots', 'schema.yaml');
+  const file = snapshotPath();
   const name = path.basename(file);
   const target = describeSource(source);
   const committed = await readSnapshotFile(file);

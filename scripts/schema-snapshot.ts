@@ -5,10 +5,9 @@ import path from 'node:path';
 import { loadDotEnv } from './lib/env.ts';
 import { pinnedDirectusVersion, versionMismatch } from './lib/directus-install.ts';
 import { error, info, setLogPrefix, warn } from './lib/log.ts';
-import { fromApp } from './lib/paths.ts';
 import { captureLiveSchema, describeSource, schemaSource } from './schema/capture.ts';
 import { describeChanges, planChanges } from './schema/plan.ts';
-import { readSnapshotFile, snapshotToYaml, summarize } from './schema/snapshot.ts';
+import { readSnapshotFile, snapshotPath, snapshotToYaml, summarize } from './schema/snapshot.ts';
 import { foreignTables, stripSnapshot } from './schema/strip.ts';
 
 setLogPrefix('[schema]');
@@ -16,7 +15,7 @@ setLogPrefix('[schema]');
 async function main(): Promise<number> {
   loadDotEnv();
   const source = schemaSource(process.argv.slice(2));
-  const file = process.env['SNAPSHOT_PATH'] ?? fromApp('snapshots', 'schema.yaml');
+  const file = snapshotPath();
   info(`capturing the schema of ${describeSource(source)}`);
   const foreign = await foreignTables();
   const live = await captureLiveSchema(source, foreign);

@@ -156,21 +156,25 @@ describe('the committed snapshot (lint)', () => {
   });
 });
 
+// A database of the describe block's own, taken through steps 1–4 from the committed files.
+function useBootedDatabase(): () => { db: TestDatabase; env: Record<string, string> } {
+  const database = useDatabase();
+  const booted = () => ({ db: database(), env: { ...database().env, ...directusEnv } });
+  beforeAll(async () => {
+    const boot = await run('./entrypoint.sh', ['dry-run'], booted().env);
+    expect(boot.code, boot.output).toBe(0);
+  });
+  return booted;
+}
+
 // One database booted from the committed files, then used as a developer's would be.
 describe('the committed schema on a fresh database', () => {
-  let db: TestDatabase;
-  let env: Record<string, string>;
-  beforeAll(async () => {
-    db = await createDatabase();
-    env = { ...db.env, ...directusEnv };
-    const boot = await run('./entrypoint.sh', ['dry-run'], env);
-    expect(boot.code, boot.output).toBe(0);
-    return () => db.drop();
-  });
+  const booted = useBootedDatabase();
   const schemaCommand = (script: string, snapshotPath = committedPath) =>
-    node(`scripts/${script}.ts`, [], { ...env, SNAPSHOT_PATH: snapshotPath });
+    node(`scripts/${script}.ts`, [], { ...booted().env, SNAPSHOT_PATH: snapshotPath });
 
   it('has the eight composite UNIQUE constraints of db-init-post', async () => {
+    const { db } = booted();
     const rows = await db.query<{ constraint: string }>(
       `SELECT c.conrelid::regclass::text || '(' || string_agg(a.attname, ',' ORDER BY k.ord) || ')' AS constraint
          FROM pg_constraint c
@@ -202,6 +206,7 @@ describe('the committed schema on a fresh database', () => {
   });
 
   it('through the REST API: composite uniqueness, RESTRICT, SET NULL and archiving hold; drift is reported and captured', async () => {
+    const { db, env } = booted();
     const server = await bootFully(env);
     try {
       const api = restClient(server.baseUrl, await login(server.baseUrl, admin.email, admin.password));
@@ -272,12 +277,10 @@ describe('the committed schema on a fresh database', () => {
 });
 
 describe('composite UNIQUE constraints over rows that already collide', () => {
-  const database = useDatabase();
+  const booted = useBootedDatabase();
 
   it('lists every colliding group with its ids, records nothing, and adds the constraint once the rows are fixed', async () => {
-    const db = database();
-    const env = { ...db.env, ...directusEnv };
-    expect((await run('./entrypoint.sh', ['dry-run'], env)).code).toBe(0);
+    const { db, env } = booted();
     // As if the rows had arrived before the constraint did (an older deploy, an out-of-band import).
     await db.query(`ALTER TABLE entries DROP CONSTRAINT entries_event_id_race_number_key`);
     await db.query(`DELETE FROM migrations_applied WHERE filename = '007_entries_unique.sql'`);
@@ -322,12 +325,10 @@ describe('composite UNIQUE constraints over rows that already collide', () => {
 });
 
 describe('ghost collections: db-init tables registered with Directus as the admin UI would', () => {
-  const database = useDatabase();
+  const booted = useBootedDatabase();
 
   it('Directus snapshots them and its file breaks a fresh boot; schema:snapshot leaves them out and its file boots', async () => {
-    const db = database();
-    const env = { ...db.env, ...directusEnv };
-    expect((await run('./entrypoint.sh', ['dry-run'], env)).code).toBe(0);
+    const { db, env } = booted();
     // What the admin UI writes when a developer "configures" an existing table.
     await db.query(`INSERT INTO directus_collections (collection, icon, note) VALUES ('positions', 'map', 'telemetry'), ('migrations_applied', 'list', null)`);
     await db.query(`INSERT INTO directus_fields (collection, field, interface) VALUES ('positions', 'faulty', 'boolean')`);

@@ -3,7 +3,7 @@ import { connectWithRetry } from '../lib/connect.ts';
 import { dbConfigFromEnv } from '../lib/db-config.ts';
 import { installedDirectusVersion } from '../lib/directus-install.ts';
 import { numberEnv, requireEnv } from '../lib/env.ts';
-import { fromApp } from '../lib/paths.ts';
+import { snapshotPath } from '../schema/snapshot.ts';
 import { ensureStateTable } from './boot-state.ts';
 import type { PendingCli } from './directus-cli.ts';
 
@@ -25,7 +25,7 @@ export async function openBootContext(): Promise<BootContext> {
   return {
     client,
     directusVersion: installedDirectusVersion(cli),
-    snapshotPath: process.env['SNAPSHOT_PATH'] ?? fromApp('snapshots', 'schema.yaml'),
+    snapshotPath: snapshotPath(),
     full: process.env['BOOT_FULL'] === 'true',
   };
 }

@@ -1,6 +1,5 @@
 import { importFromDirectus } from '../lib/directus-install.ts';
-import type { Snapshot } from './snapshot.ts';
-import { describeRelation } from './strip.ts';
+import { describeRelation, type Snapshot } from './snapshot.ts';
 
 // What applying a snapshot would do to a database, as data: one entry per collection, field or
 // relation, worked out by Directus's own diff (the one `schema apply` runs).

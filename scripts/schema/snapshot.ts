@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { importFromDirectus } from '../lib/directus-install.ts';
+import { fromApp } from '../lib/paths.ts';
 
 // The parts of a Directus schema snapshot the scripts read; everything else is carried through as is.
 export interface Snapshot {
@@ -57,6 +58,16 @@ export function parseSnapshotJson(text: string, origin: string): Snapshot {
   const parsed: unknown = JSON.parse(text);
   if (!isSnapshot(parsed)) throw new Error(`${origin} did not produce a Directus schema snapshot`);
   return parsed;
+}
+
+// The snapshot step 3 applies and the schema commands read and write: SNAPSHOT_PATH, by default the
+// committed snapshots/schema.yaml.
+export function snapshotPath(): string {
+  return process.env['SNAPSHOT_PATH'] ?? fromApp('snapshots', 'schema.yaml');
+}
+
+export function describeRelation(relation: Pick<SnapshotRelation, 'collection' | 'field' | 'related_collection'>): string {
+  return `${relation.collection}.${relation.field} → ${relation.related_collection ?? '(any collection)'}`;
 }
 
 export function summarize(snapshot: Snapshot): string {

@@ -1,5 +1,5 @@
 import { ownedTables } from '../lib/owned-tables.ts';
-import type { Snapshot, SnapshotRelation } from './snapshot.ts';
+import { describeRelation, type Snapshot } from './snapshot.ts';
 
 export interface StripResult {
   snapshot: Snapshot;
@@ -52,8 +52,4 @@ export function stripSnapshot(snapshot: Snapshot, foreign: ReadonlySet<string>):
     return keep;
   });
   return { snapshot: { ...snapshot, collections: placed, fields, relations }, removed };
-}
-
-export function describeRelation(relation: Pick<SnapshotRelation, 'collection' | 'field' | 'related_collection'>): string {
-  return `${relation.collection}.${relation.field} → ${relation.related_collection ?? '(any collection)'}`;
 }
