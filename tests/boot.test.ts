@@ -42,7 +42,7 @@ describe('the five-step boot on a fresh database', () => {
     expect(result.code, result.output).toBe(0);
     expect(result.stdout).toMatch(/step 1\/5 db-init \(pre-schema SQL\): db-init\/: applied 4 files, 0 already applied \(\d+\.\d\d s\)/);
     expect(result.stdout).toMatch(/step 2\/5 directus bootstrap: installed Directus 12\.4\.0 system tables and the first admin \(\d+\.\d\d s\)/);
-    expect(result.stdout).toMatch(/step 3\/5 directus schema apply: schema\.yaml: applied \(\d+\.\d\d s\)/);
+    expect(result.stdout).toMatch(/step 3\/5 directus schema apply: schema\.yaml: applied 127 changes \(127 created\) \(\d+\.\d\d s\)/);
     expect(result.stdout).toMatch(/step 4\/5 db-init-post \(post-schema SQL\): db-init-post\/: applied 9 files, 0 already applied/);
     expect(result.stdout).toContain('dry run: steps 1–4 succeeded');
     expect(result.stdout).not.toContain('step 5/5');
@@ -92,7 +92,7 @@ describe('the five-step boot on a fresh database', () => {
     await writeFile(broken, 'version: 1\ndirectus: 12.4.0\nvendor: postgres\ncollections: not-a-list\n');
     const result = await dryRun({ SNAPSHOT_PATH: broken });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/ERROR step 3\/5 directus schema apply failed after \d+\.\d\d s: directus schema apply --yes .*schema\.yaml/);
+    expect(result.stderr).toMatch(/ERROR step 3\/5 directus schema apply failed after \d+\.\d\d s: schema worker could not plan: .*schema\.yaml is not a Directus schema snapshot/);
     expect(result.stderr).toContain('regenerate the snapshot');
     expect(result.stdout).not.toContain('step 4/5');
   });
@@ -155,8 +155,8 @@ describe('a fresh database whose pre-schema SQL fails', () => {
     expect(await db.query("SELECT to_regclass('directus_migrations') AS t, to_regclass('positions') AS p")).toEqual([
       { t: null, p: null },
     ]);
-    // Step 3's CLI, started ahead during step 1, was stopped with the boot (boots in this file run one at a time).
-    const leftover = await run('pgrep', ['-f', 'load-directus-ahead'], {});
+    // Step 3's worker, started ahead during step 1, was stopped with the boot (boots in this file run one at a time).
+    const leftover = await run('pgrep', ['-f', 'schema-worker'], {});
     expect(leftover.stdout).toBe('');
   });
 });

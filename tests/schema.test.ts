@@ -7,7 +7,7 @@ import { versionMismatch } from '../scripts/lib/directus-install.ts';
 import { ownedTables } from '../scripts/lib/owned-tables.ts';
 import { readSnapshotFile } from '../scripts/schema/snapshot.ts';
 import { foreignTables, stripSnapshot } from '../scripts/schema/strip.ts';
-import { createDatabase, useDatabase, type TestDatabase } from './support/databases.ts';
+import { createDatabase, useBootedDatabase } from './support/databases.ts';
 import { bootFully, login, restClient } from './support/directus.ts';
 import { node, repoDir, run } from './support/run.ts';
 
@@ -156,20 +156,9 @@ describe('the committed snapshot (lint)', () => {
   });
 });
 
-// A database of the describe block's own, taken through steps 1–4 from the committed files.
-function useBootedDatabase(): () => { db: TestDatabase; env: Record<string, string> } {
-  const database = useDatabase();
-  const booted = () => ({ db: database(), env: { ...database().env, ...directusEnv } });
-  beforeAll(async () => {
-    const boot = await run('./entrypoint.sh', ['dry-run'], booted().env);
-    expect(boot.code, boot.output).toBe(0);
-  });
-  return booted;
-}
-
 // One database booted from the committed files, then used as a developer's would be.
 describe('the committed schema on a fresh database', () => {
-  const booted = useBootedDatabase();
+  const booted = useBootedDatabase(directusEnv);
   const schemaCommand = (script: string, snapshotPath = committedPath) =>
     node(`scripts/${script}.ts`, [], { ...booted().env, SNAPSHOT_PATH: snapshotPath });
 
@@ -277,7 +266,7 @@ describe('the committed schema on a fresh database', () => {
 });
 
 describe('composite UNIQUE constraints over rows that already collide', () => {
-  const booted = useBootedDatabase();
+  const booted = useBootedDatabase(directusEnv);
 
   it('lists every colliding group with its ids, records nothing, and adds the constraint once the rows are fixed', async () => {
     const { db, env } = booted();
@@ -325,7 +314,7 @@ describe('composite UNIQUE constraints over rows that already collide', () => {
 });
 
 describe('ghost collections: db-init tables registered with Directus as the admin UI would', () => {
-  const booted = useBootedDatabase();
+  const booted = useBootedDatabase(directusEnv);
 
   it('Directus snapshots them and its file breaks a fresh boot; schema:snapshot leaves them out and its file boots', async () => {
     const { db, env } = booted();

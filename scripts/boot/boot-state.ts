@@ -6,8 +6,15 @@ import type pg from 'pg';
 // skipped command reads or writes; any difference, even an unrelated one, means "run it".
 export type StateKey = 'bootstrap' | 'schema';
 
+// What an operator reads in boot_state besides the fingerprint: which snapshot, applied by which Directus.
+export interface StateRecord {
+  directusVersion: string;
+  snapshotSha256?: string;
+}
+
 // Runs before the boot lock is taken: two replicas creating it at once may see 23505 or 42P07 from
-// CREATE TABLE IF NOT EXISTS, which only means the other one won.
+// CREATE TABLE IF NOT EXISTS, which only means the other one won. The two readable columns came after
+// the first deploys, hence the ALTER.
 export async function ensureStateTable(client: pg.Client): Promise<void> {
   await client
     .query(
@@ -15,10 +22,12 @@ export async function ensureStateTable(client: pg.Client): Promise<void> {
          key         text        PRIMARY KEY,
          fingerprint text        NOT NULL,
          recorded_at timestamptz NOT NULL DEFAULT now()
-       )`,
+       );
+       ALTER TABLE boot_state ADD COLUMN IF NOT EXISTS directus_version text,
+                              ADD COLUMN IF NOT EXISTS snapshot_sha256 text`,
     )
     .catch((err: { code?: string }) => {
-      if (err.code !== '23505' && err.code !== '42P07') throw err;
+      if (err.code !== '23505' && err.code !== '42P07' && err.code !== '42701') throw err;
     });
 }
 
@@ -27,11 +36,12 @@ export async function readState(client: pg.Client, key: StateKey): Promise<strin
   return rows[0]?.fingerprint;
 }
 
-export async function writeState(client: pg.Client, key: StateKey, fingerprint: string): Promise<void> {
+export async function writeState(client: pg.Client, key: StateKey, fingerprint: string, record: StateRecord): Promise<void> {
   await client.query(
-    `INSERT INTO boot_state (key, fingerprint) VALUES ($1, $2)
-     ON CONFLICT (key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, recorded_at = now()`,
-    [key, fingerprint],
+    `INSERT INTO boot_state (key, fingerprint, directus_version, snapshot_sha256) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, directus_version = EXCLUDED.directus_version,
+                                     snapshot_sha256 = EXCLUDED.snapshot_sha256, recorded_at = now()`,
+    [key, fingerprint, record.directusVersion, record.snapshotSha256 ?? null],
   );
 }
 

@@ -3,22 +3,35 @@ import { connectWithRetry } from '../lib/connect.ts';
 import { dbConfigFromEnv } from '../lib/db-config.ts';
 import { installedDirectusVersion } from '../lib/directus-install.ts';
 import { numberEnv, requireEnv } from '../lib/env.ts';
+import type { SchemaPolicy } from '../schema/guard.ts';
 import { snapshotPath } from '../schema/snapshot.ts';
 import { ensureStateTable } from './boot-state.ts';
-import type { PendingCli } from './directus-cli.ts';
+import type { SchemaWorker } from './schema-worker-client.ts';
 
 // What every step shares: one database connection and the facts the skip decisions rest on.
 export interface BootContext {
   client: pg.Client;
   directusVersion: string;
   snapshotPath: string;
+  policy: SchemaPolicy;
   // BOOT_FULL=true runs bootstrap and schema apply even when the recorded state proves them no-ops.
   full: boolean;
-  // Step 3's CLI, started during step 2 when step 3 is certain to run.
-  applyAhead?: PendingCli | undefined;
+  // Step 3's worker, started during the steps before when step 3 is certain to run.
+  schemaWorker?: SchemaWorker | undefined;
+  // Step 3 left the database matching the snapshot (applied, or found nothing to apply).
+  schemaInSync: boolean;
 }
 
-export async function openBootContext(): Promise<BootContext> {
+// A step's failure with advice of its own, in place of the step's general advice.
+export class StepError extends Error {
+  readonly advice: string;
+  constructor(message: string, advice: string) {
+    super(message);
+    this.advice = advice;
+  }
+}
+
+export async function openBootContext(policy: SchemaPolicy): Promise<BootContext> {
   const cli = requireEnv('DIRECTUS_CLI');
   const client = await connectWithRetry(dbConfigFromEnv(), numberEnv('DB_WAIT_TIMEOUT', 60));
   await ensureStateTable(client);
@@ -26,6 +39,8 @@ export async function openBootContext(): Promise<BootContext> {
     client,
     directusVersion: installedDirectusVersion(cli),
     snapshotPath: snapshotPath(),
+    policy,
     full: process.env['BOOT_FULL'] === 'true',
+    schemaInSync: false,
   };
 }

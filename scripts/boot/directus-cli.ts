@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { appDir } from '../lib/paths.ts';
 import { requireEnv } from '../lib/env.ts';
 import { warn } from '../lib/log.ts';
@@ -11,37 +10,40 @@ export interface CliRun {
   output: string[];
 }
 
-// A Directus CLI process that may have been started ahead of its step: `result()` lets it run and
-// waits for it, `cancel()` stops it unused (a step before it failed).
-export interface PendingCli {
-  result: () => Promise<CliRun>;
-  cancel: () => void;
+export class DirectusCliError extends Error {}
+
+// A process running Directus code: the Directus CLI, or step 3's schema worker.
+export interface DirectusProcess {
+  child: ChildProcess;
+  // Waits for the exit; rejects when the process exited non-zero or logged an error.
+  finished: () => Promise<CliRun>;
+  // The error to throw for this process, with the tail of its output.
+  failure: (reason: string) => DirectusCliError;
 }
 
-export class DirectusCliError extends Error {}
+interface Options {
+  // Warnings the caller knows and handles, which are not repeated to the operator.
+  expectedWarning?: (message: string) => boolean;
+  // An IPC channel to the process (the schema worker takes its commands over it).
+  ipc?: boolean;
+}
 
 const PINO_WARN = 40;
 const PINO_ERROR = 50;
-const loadAhead = fileURLToPath(new URL('./load-directus-ahead.ts', import.meta.url));
 
-export function runDirectusCli(args: string[], options: { expectedWarning?: (message: string) => boolean } = {}): Promise<CliRun> {
-  return startDirectusCli(args, { ahead: false, ...options }).result();
+// `directus <args>` with the CLI that entrypoint.sh resolved (/directus/cli.js in the image,
+// node_modules/directus/cli.js in a checkout).
+export function runDirectusCli(args: string[], options: Options = {}): Promise<CliRun> {
+  return spawnDirectus(`directus ${args.join(' ')}`, [requireEnv('DIRECTUS_CLI'), ...args], options).finished();
 }
 
-// Starts `directus <args>` with the CLI that entrypoint.sh resolved (/directus/cli.js in the image,
-// node_modules/directus/cli.js in a checkout). With `ahead`, the process loads Directus's modules now
-// and runs the command only when `result()` is called. Directus logs as JSON (LOG_STYLE=raw), so a
-// command that logged an error and still exited 0 is a failure, not a success.
-// `expectedWarning` names warnings the caller knows and handles, which are not repeated to the operator.
-export function startDirectusCli(
-  args: string[],
-  { ahead, expectedWarning = () => false }: { ahead: boolean; expectedWarning?: (message: string) => boolean },
-): PendingCli {
-  const cli = requireEnv('DIRECTUS_CLI');
-  const child = spawn(process.execPath, [...(ahead ? ['--import', loadAhead] : []), cli, ...args], {
+// Directus logs as JSON (LOG_STYLE=raw), so a process that logged an error and still exited 0 is a
+// failure, not a success.
+export function spawnDirectus(label: string, argv: string[], { expectedWarning = () => false, ipc = false }: Options = {}): DirectusProcess {
+  const child = spawn(process.execPath, argv, {
     cwd: appDir,
     env: { ...process.env, LOG_STYLE: 'raw' },
-    stdio: [ahead ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? (['ipc'] as const) : [])],
   });
   const output: string[] = [];
   const messages: string[] = [];
@@ -53,7 +55,7 @@ export function startDirectusCli(
     if (entry === undefined) return;
     messages.push(entry.msg);
     if (entry.level >= PINO_ERROR) errors.push(entry.msg);
-    else if (entry.level >= PINO_WARN && !expectedWarning(entry.msg)) warn(`directus ${args[0]}: ${entry.msg}`);
+    else if (entry.level >= PINO_WARN && !expectedWarning(entry.msg)) warn(`${label}: ${entry.msg}`);
   };
   // Whole lines, however the pipe splits them: a JSON error line cut in two must still count.
   const streams = [child.stdout, child.stderr].map((stream) => {
@@ -68,21 +70,19 @@ export function startDirectusCli(
     await Promise.all(streams);
     return code;
   });
+  const failure = (reason: string) => {
+    const tail = output.slice(-30).map((line) => `    | ${line}`).join('\n');
+    return new DirectusCliError(`${label} ${reason}${tail ? `\n  last output:\n${tail}` : ''}`);
+  };
   return {
-    async result() {
-      child.stdin?.end('go\n');
+    child,
+    failure,
+    async finished() {
       const code = await exit;
       if (code !== 0 || errors.length > 0) {
-        const tail = output.slice(-30).map((line) => `    | ${line}`).join('\n');
-        const reason = errors.length > 0 ? `logged ${errors.length} error(s): ${errors.join('; ')}` : `exited with code ${code}`;
-        throw new DirectusCliError(`directus ${args.join(' ')} ${reason}\n  last output:\n${tail}`);
+        throw failure(errors.length > 0 ? `logged ${errors.length} error(s): ${errors.join('; ')}` : `exited with code ${code}`);
       }
       return { messages, output };
-    },
-    cancel() {
-      exit.catch(() => undefined);
-      child.stdin?.end();
-      child.kill('SIGTERM');
     },
   };
 }

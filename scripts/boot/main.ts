@@ -2,10 +2,12 @@
 //   node scripts/boot/main.ts dry-run   steps 1–4, exit 0 on success (the CI gate)
 //   node scripts/boot/main.ts prepare   steps 1–4, then announces step 5 for entrypoint.sh
 import { withBootLock } from '../lib/boot-lock.ts';
-import { loadDotEnv, numberEnv } from '../lib/env.ts';
+import { ConfigError, loadDotEnv, numberEnv } from '../lib/env.ts';
 import { error, info, seconds } from '../lib/log.ts';
 import { fromApp } from '../lib/paths.ts';
-import { openBootContext, type BootContext } from './context.ts';
+import { schemaPolicyFromEnv, type SchemaPolicy } from '../schema/guard.ts';
+import { openBootContext, StepError, type BootContext } from './context.ts';
+import { refuseUnsafeProduction } from './production-safety.ts';
 import { bootstrap } from './steps/bootstrap.ts';
 import { recordSchemaState, schemaApply, startSchemaApplyAhead } from './steps/schema-apply.ts';
 import { sqlFolder } from './steps/sql-folder.ts';
@@ -41,9 +43,20 @@ async function main(mode: string | undefined): Promise<number> {
   }
   loadDotEnv();
   const bootStarted = performance.now();
+  // Settings that would stop the boot anyway stop it before it touches the database.
+  let policy: SchemaPolicy;
+  try {
+    refuseUnsafeProduction();
+    policy = schemaPolicyFromEnv();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    error(`refusing to boot: ${err.message}`);
+    error('Nothing was written to the database. Fix the setting (see .env.example), then start again.');
+    return 1;
+  }
   let ctx: BootContext;
   try {
-    ctx = await openBootContext();
+    ctx = await openBootContext(policy);
   } catch (err) {
     error(`cannot start the boot: ${(err as Error).message}`);
     error('Set the DB_* variables (see .env.example) and make sure the database accepts connections.');
@@ -69,14 +82,14 @@ async function runSteps(ctx: BootContext): Promise<boolean> {
         info(`${label}: ${await step.run(ctx)} (${seconds(started)})`);
       } catch (err) {
         error(`${label} failed after ${seconds(started)}: ${(err as Error).message}`);
-        error(step.advice);
+        error(err instanceof StepError ? err.advice : step.advice);
         return false;
       }
     }
     await recordSchemaState(ctx);
     return true;
   } finally {
-    ctx.applyAhead?.cancel();
+    ctx.schemaWorker?.cancel();
   }
 }
 

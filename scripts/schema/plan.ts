@@ -9,11 +9,21 @@ export interface PlannedChange {
   action: ChangeAction;
   kind: 'collection' | 'field' | 'system field' | 'relation';
   name: string;
-  // For a change: each property that differs, "path: before → after".
-  details: string[];
+  collection: string;
+  // The field of a field, system field or relation.
+  field?: string | undefined;
+  // For a change: each property that differs.
+  edits: PropertyEdit[];
 }
 
-interface DeepDiff {
+// One property of a change: `schema.max_length`, 255 → 10. Undefined stands for "not set".
+export interface PropertyEdit {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface DeepDiff {
   kind: 'N' | 'D' | 'E' | 'A';
   path?: Array<string | number>;
   lhs?: unknown;
@@ -29,7 +39,8 @@ interface DiffItem {
   diff: DeepDiff[];
 }
 
-interface SnapshotDiff {
+// Directus's diff of two snapshots, as getSnapshotDiff returns it and applyDiff takes it.
+export interface SnapshotDiff {
   collections: DiffItem[];
   fields: DiffItem[];
   systemFields: DiffItem[];
@@ -42,49 +53,51 @@ export async function planChanges(current: Snapshot, target: Snapshot): Promise<
   const { getSnapshotDiff } = await importFromDirectus<{ getSnapshotDiff: GetSnapshotDiff }>(
     '@directus/api/utils/schema/get-snapshot-diff',
   );
-  const diff = getSnapshotDiff(current, target);
+  return planFromDiff(getSnapshotDiff(current, target));
+}
+
+export function planFromDiff(diff: SnapshotDiff): PlannedChange[] {
   return [
-    ...diff.collections.map((item) => toChange('collection', item.collection, item.diff)),
-    ...diff.fields.map((item) => toChange('field', `${item.collection}.${item.field}`, item.diff)),
-    ...diff.systemFields.map((item) => toChange('system field', `${item.collection}.${item.field}`, item.diff)),
+    ...diff.collections.map((item) => toChange('collection', item.collection, item, undefined)),
+    ...diff.fields.map((item) => toChange('field', `${item.collection}.${item.field}`, item, item.field)),
+    ...diff.systemFields.map((item) => toChange('system field', `${item.collection}.${item.field}`, item, item.field)),
     ...diff.relations.map((item) =>
-      toChange('relation', describeRelation({ collection: item.collection, field: item.field ?? '', related_collection: item.related_collection ?? null }), item.diff),
+      toChange(
+        'relation',
+        describeRelation({ collection: item.collection, field: item.field ?? '', related_collection: item.related_collection ?? null }),
+        item,
+        item.field,
+      ),
     ),
   ];
 }
 
-// "would create collection vehicles", then one indented line per changed property.
-export function describeChanges(changes: PlannedChange[]): string[] {
+// "create collection vehicles", then one indented line per changed property; `note` adds a remark
+// to the first line of a change (the guard's verdict, a row count).
+export function describeChanges(changes: PlannedChange[], note: (change: PlannedChange) => string = () => ''): string[] {
   const width = Math.max(...changes.map((change) => `${change.action} ${change.kind}`.length));
   return changes.flatMap((change) => [
-    `  ${`${change.action} ${change.kind}`.padEnd(width)}  ${change.name}`,
-    ...change.details.map((detail) => `      ${detail}`),
+    `  ${`${change.action} ${change.kind}`.padEnd(width)}  ${change.name}${note(change)}`,
+    ...change.edits.map((edit) => `      ${edit.path}: ${show(edit.before)} → ${show(edit.after)}`),
   ]);
 }
 
-function toChange(kind: PlannedChange['kind'], name: string, diff: DeepDiff[]): PlannedChange {
+function toChange(kind: PlannedChange['kind'], name: string, item: DiffItem, field: string | undefined): PlannedChange {
+  const { collection, diff } = item;
   const [first] = diff;
   if (diff.length === 1 && first && first.path === undefined && (first.kind === 'N' || first.kind === 'D')) {
-    return { action: first.kind === 'N' ? 'create' : 'delete', kind, name, details: [] };
+    return { action: first.kind === 'N' ? 'create' : 'delete', kind, name, collection, field, edits: [] };
   }
-  return { action: 'change', kind, name, details: diff.map(describeDiff) };
+  return { action: 'change', kind, name, collection, field, edits: diff.map(toEdit) };
 }
 
-function describeDiff(entry: DeepDiff): string {
-  const where = (entry.path ?? []).join('.');
-  switch (entry.kind) {
-    case 'E':
-      return `${where}: ${show(entry.lhs)} → ${show(entry.rhs)}`;
-    case 'N':
-      return `${where}: (none) → ${show(entry.rhs)}`;
-    case 'D':
-      return `${where}: ${show(entry.lhs)} → (none)`;
-    case 'A':
-      return entry.item ? describeDiff({ ...entry.item, path: [...(entry.path ?? []), entry.index ?? 0] }) : where;
-  }
+function toEdit(entry: DeepDiff): PropertyEdit {
+  if (entry.kind === 'A' && entry.item) return toEdit({ ...entry.item, path: [...(entry.path ?? []), entry.index ?? 0] });
+  return { path: (entry.path ?? []).join('.'), before: entry.lhs, after: entry.rhs };
 }
 
 function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'undefined';
+  if (value === undefined) return '(none)';
+  const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

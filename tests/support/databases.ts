@@ -1,6 +1,7 @@
 import pg from 'pg';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createThrowawayDatabase, type DbEnv } from '../../scripts/lib/throwaway-database.ts';
+import { run } from './run.ts';
 
 // Throwaway databases on the suite's server: each test gets its own, dropped afterwards.
 export interface TestDatabase {
@@ -36,6 +37,17 @@ export function useDatabase(): () => TestDatabase {
     if (!db) throw new Error('the test database is created in beforeAll');
     return db;
   };
+}
+
+// A database of the describe block's own, taken through steps 1–4 from the committed files first.
+export function useBootedDatabase(secrets: Record<string, string>): () => { db: TestDatabase; env: Record<string, string> } {
+  const database = useDatabase();
+  const booted = () => ({ db: database(), env: { ...database().env, ...secrets } });
+  beforeAll(async () => {
+    const boot = await run('./entrypoint.sh', ['dry-run'], booted().env);
+    expect(boot.code, boot.output).toBe(0);
+  });
+  return booted;
 }
 
 async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

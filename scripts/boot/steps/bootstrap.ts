@@ -13,7 +13,7 @@ export async function bootstrap(ctx: BootContext): Promise<string> {
   const { messages } = await runDirectusCli(['bootstrap']);
   const after = await bootstrapFingerprint(ctx.client, ctx.directusVersion);
   if (after === undefined) throw new Error('directus bootstrap succeeded but left no directus_migrations rows');
-  await writeState(ctx.client, 'bootstrap', after);
+  await writeState(ctx.client, 'bootstrap', after, { directusVersion: ctx.directusVersion });
   return messages.some((msg) => msg.startsWith('Installing Directus system tables'))
     ? `installed Directus ${ctx.directusVersion} system tables and the first admin`
     : `Directus ${ctx.directusVersion} migrations brought to latest`;

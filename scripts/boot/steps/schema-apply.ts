@@ -1,35 +1,101 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { info, warn } from '../../lib/log.ts';
+import { allowValueFor, judge, type Risk, type Verdict } from '../../schema/guard.ts';
+import { describeChanges, planFromDiff, type PlannedChange } from '../../schema/plan.ts';
+import { assessRisks } from '../../schema/risks.ts';
 import { readState, schemaFingerprint, writeState } from '../boot-state.ts';
-import type { BootContext } from '../context.ts';
-import { startDirectusCli } from '../directus-cli.ts';
+import { StepError, type BootContext } from '../context.ts';
+import { startSchemaWorker } from '../schema-worker-client.ts';
 
-// Step 3: the collections, fields and relations of snapshots/schema.yaml. Skipped when the snapshot,
-// the Directus version and the whole schema catalogue are exactly what the last successful boot
-// left: the apply would find no difference.
+// Step 3: the collections, fields and relations of snapshots/schema.yaml, under
+// DIRECTUS_SCHEMA_APPLY_MODE (auto, dry-run, skip) and the deletion guard. Skipped when the snapshot,
+// the Directus version and the whole schema catalogue are exactly what the last successful boot left:
+// the plan would be empty.
 export async function schemaApply(ctx: BootContext): Promise<string> {
   const name = path.basename(ctx.snapshotPath);
-  if (!ctx.applyAhead && (await schemaUnchanged(ctx))) {
-    return `skipped: ${name} and the database are as the last boot left them`;
+  if (ctx.policy.mode === 'skip') return `skipped: DIRECTUS_SCHEMA_APPLY_MODE=skip, ${name} not compared with the database`;
+  if (!ctx.schemaWorker && (await schemaUnchanged(ctx))) {
+    ctx.schemaInSync = true;
+    return `skipped: ${name} (sha256 ${(await snapshotDigest(ctx)).slice(0, 12)}) already applied with Directus ${ctx.directusVersion}, nothing changed since`;
   }
-  const apply = ctx.applyAhead ?? startDirectusCli(applyArgs(ctx), { ahead: false });
-  ctx.applyAhead = undefined;
-  const { messages } = await apply.result();
-  return messages.includes('No changes to apply.') ? `${name}: no changes` : `${name}: applied`;
+  const worker = ctx.schemaWorker ?? startSchemaWorker();
+  ctx.schemaWorker = undefined;
+  const changes = planFromDiff(await worker.plan(ctx.snapshotPath));
+  if (changes.length === 0) {
+    await worker.stop();
+    ctx.schemaInSync = true;
+    return `${name}: no changes`;
+  }
+  const verdict = judge(await assessRisks(ctx.client, changes), ctx.policy);
+  for (const entry of verdict.unused) {
+    warn(`DIRECTUS_SCHEMA_ALLOW_DELETE names ${entry}, which this plan does not delete: remove it from the environment`);
+  }
+  if (ctx.policy.mode === 'dry-run') {
+    await worker.stop();
+    const refused = verdict.refused.length > 0 ? `; the deletion guard would refuse it, plan ${verdict.planId}` : '';
+    info(`DIRECTUS_SCHEMA_APPLY_MODE=dry-run: what applying ${name} would do${refused}:`);
+    for (const line of describeChanges(changes, (change) => verdictNote(change, verdict))) info(line);
+    return `dry-run: ${counts(changes)} planned, nothing applied`;
+  }
+  if (verdict.refused.length > 0) {
+    await worker.stop();
+    throw refusal(name, verdict, ctx);
+  }
+  if (verdict.allowed.length > 0) {
+    warn(`applying what DIRECTUS_SCHEMA_ALLOW_DELETE allows to delete or lose (plan ${verdict.planId}):`);
+    for (const line of describeChanges(verdict.allowed.map((risk) => risk.change), (change) => verdictNote(change, verdict))) warn(line);
+  }
+  await worker.apply();
+  ctx.schemaInSync = true;
+  return `${name}: applied ${counts(changes)}`;
 }
 
-// When step 3 will run whatever step 2 does (a fresh database, a new snapshot, BOOT_FULL), its CLI
-// loads Directus during step 2 and saves the boot a CLI start-up.
+// When step 3 will run whatever step 2 does (a fresh database, a new snapshot, BOOT_FULL), its worker
+// loads Directus during the steps before and saves the boot a Directus start-up.
 // (A snapshot that cannot be read fails step 3 itself, with the step's message.)
 export async function startSchemaApplyAhead(ctx: BootContext): Promise<void> {
+  if (ctx.policy.mode === 'skip') return;
   const unchanged = await schemaUnchanged(ctx).catch(() => false);
-  if (!unchanged) ctx.applyAhead = startDirectusCli(applyArgs(ctx), { ahead: true });
+  if (!unchanged) ctx.schemaWorker = startSchemaWorker();
 }
 
-// Called once steps 3 and 4 have both succeeded, so the next boot compares against their result.
+// Called once steps 3 and 4 have both succeeded, so the next boot compares against their result;
+// only when step 3 left the database matching the snapshot (not after dry-run or skip).
 export async function recordSchemaState(ctx: BootContext): Promise<void> {
+  if (!ctx.schemaInSync) return;
   const fingerprint = await currentFingerprint(ctx);
-  if (fingerprint !== undefined) await writeState(ctx.client, 'schema', fingerprint);
+  if (fingerprint === undefined) return;
+  await writeState(ctx.client, 'schema', fingerprint, { directusVersion: ctx.directusVersion, snapshotSha256: await snapshotDigest(ctx) });
+}
+
+function refusal(name: string, verdict: Verdict, ctx: BootContext): StepError {
+  const listing = describeChanges(verdict.refused.map((risk) => risk.change), (change) => verdictNote(change, verdict));
+  const allowAll = ctx.policy.production && ctx.policy.allow.includes('*')
+    ? ` In production DIRECTUS_SCHEMA_ALLOW_DELETE=* also needs DIRECTUS_SCHEMA_ALLOW_PLAN=${verdict.planId}, the id of exactly this plan.`
+    : '';
+  return new StepError(
+    [`applying ${name} would delete or lose data, so nothing was applied (plan ${verdict.planId}):`, ...listing].join('\n'),
+    'Two ways forward. If the database is right (the schema was changed in the admin UI), capture it: ' +
+      'pnpm run schema:snapshot against this database, commit snapshots/schema.yaml, deploy the new image. ' +
+      `If these deletions and losses are intended, allow exactly them for one boot: DIRECTUS_SCHEMA_ALLOW_DELETE=${allowValueFor(verdict.refused)}, ` +
+      `then remove the setting. DIRECTUS_SCHEMA_APPLY_MODE=dry-run shows the whole plan without changing anything.${allowAll}`,
+  );
+}
+
+function verdictNote(change: PlannedChange, verdict: Verdict): string {
+  const find = (risks: Risk[]) => risks.find((risk) => risk.change === change);
+  const refused = find(verdict.refused);
+  if (refused) return `  (${refused.impact}; refused by the deletion guard)`;
+  const allowed = find(verdict.allowed);
+  return allowed ? `  (${allowed.impact}; allowed by DIRECTUS_SCHEMA_ALLOW_DELETE)` : '';
+}
+
+function counts(changes: PlannedChange[]): string {
+  const by = (action: PlannedChange['action']) => changes.filter((change) => change.action === action).length;
+  const parts = (['create', 'change', 'delete'] as const).filter((action) => by(action) > 0).map((action) => `${by(action)} ${action}d`);
+  return `${changes.length} change${changes.length === 1 ? '' : 's'} (${parts.join(', ')})`;
 }
 
 async function schemaUnchanged(ctx: BootContext): Promise<boolean> {
@@ -38,12 +104,10 @@ async function schemaUnchanged(ctx: BootContext): Promise<boolean> {
   return current !== undefined && current === (await readState(ctx.client, 'schema'));
 }
 
-function currentFingerprint(ctx: BootContext): Promise<string | undefined> {
-  return readFile(ctx.snapshotPath, 'utf8').then((snapshot) =>
-    schemaFingerprint(ctx.client, ctx.directusVersion, snapshot),
-  );
+async function currentFingerprint(ctx: BootContext): Promise<string | undefined> {
+  return schemaFingerprint(ctx.client, ctx.directusVersion, await readFile(ctx.snapshotPath, 'utf8'));
 }
 
-function applyArgs(ctx: BootContext): string[] {
-  return ['schema', 'apply', '--yes', ctx.snapshotPath];
+async function snapshotDigest(ctx: BootContext): Promise<string> {
+  return createHash('sha256').update(await readFile(ctx.snapshotPath)).digest('hex');
 }

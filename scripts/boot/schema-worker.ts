@@ -1,0 +1,81 @@
+// Step 3's Directus side, in a process of its own: it loads Directus's modules as soon as it starts
+// (seconds, so the boot starts it while earlier steps run), then does what `directus schema apply`
+// does, in two halves the boot controls over Node's IPC channel:
+//   "plan"  work out the diff of the snapshot file against the database, send it back
+//   "apply" apply exactly that diff (in one transaction, as Directus does), then exit
+//   "stop"  exit without touching the schema
+// The boot decides between them: the deletion guard needs the plan before anything is applied.
+import { importFromDirectus } from '../lib/directus-install.ts';
+import type { SnapshotDiff } from '../schema/plan.ts';
+import { readSnapshotFile, type Snapshot } from '../schema/snapshot.ts';
+
+export type WorkerCommand = { command: 'plan'; snapshotPath: string } | { command: 'apply' } | { command: 'stop' };
+export type WorkerReply = { plan: SnapshotDiff } | { applied: true } | { failed: string };
+
+interface Knex {
+  destroy: () => Promise<void>;
+}
+interface DatabaseModule {
+  default: () => Knex;
+  isInstalled: () => Promise<boolean>;
+  validateDatabaseConnection: (database: Knex) => Promise<void>;
+}
+
+const api = <T>(module: string) => importFromDirectus<T>(`@directus/api/${module}`);
+const [database, { getSnapshot }, { getSnapshotDiff }, { applySnapshot }, { getLicenseManager }, { loadExtensions }] =
+  await Promise.all([
+    api<DatabaseModule>('database/index'),
+    api<{ getSnapshot: (options: { database: Knex }) => Promise<Snapshot> }>('utils/schema/get-snapshot'),
+    api<{ getSnapshotDiff: (current: Snapshot, after: Snapshot) => SnapshotDiff }>('utils/schema/get-snapshot-diff'),
+    api<{ applySnapshot: (snapshot: Snapshot, options: { current: Snapshot; diff: SnapshotDiff; database: Knex }) => Promise<void> }>(
+      'utils/schema/apply-snapshot',
+    ),
+    api<{ getLicenseManager: () => { initialize: () => Promise<void> } }>('license/index'),
+    api<{ loadExtensions: () => Promise<void> }>('cli/load-extensions'),
+  ]);
+
+let planned: { snapshot: Snapshot; current: Snapshot; diff: SnapshotDiff; knex: Knex } | undefined;
+
+async function handle(message: WorkerCommand): Promise<WorkerReply | undefined> {
+  switch (message.command) {
+    case 'plan': {
+      const knex = database.default();
+      await database.validateDatabaseConnection(knex);
+      if (!(await database.isInstalled())) throw new Error('Directus is not installed on this database (step 2 did not run)');
+      // As the Directus CLI does before any command: extension hooks see the schema changes.
+      await loadExtensions();
+      const snapshot = await readSnapshotFile(message.snapshotPath);
+      const current = await getSnapshot({ database: knex });
+      planned = { snapshot, current, diff: getSnapshotDiff(current, snapshot), knex };
+      return { plan: planned.diff };
+    }
+    case 'apply': {
+      if (!planned) throw new Error('apply before plan');
+      await getLicenseManager().initialize();
+      await applySnapshot(planned.snapshot, { current: planned.current, diff: planned.diff, database: planned.knex });
+      return { applied: true };
+    }
+    case 'stop':
+      return undefined;
+  }
+}
+
+function finish(code: number): void {
+  void (planned?.knex.destroy() ?? Promise.resolve()).finally(() => process.exit(code));
+}
+
+// The boot gone (crashed, or cancelled this step ahead of time): nothing to do but leave.
+process.on('disconnect', () => finish(0));
+process.on('message', (message: WorkerCommand) => {
+  handle(message).then(
+    (reply) => {
+      if (reply === undefined) return finish(0);
+      process.send?.(reply, () => {
+        if (message.command === 'apply') finish(0);
+      });
+    },
+    (err: unknown) => {
+      process.send?.({ failed: err instanceof Error ? err.message : String(err) }, () => finish(1));
+    },
+  );
+});

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { ConfigError } from '../lib/env.ts';
+import type { PlannedChange } from './plan.ts';
+
+// The deletion guard's policy, read from the environment before the boot touches the database.
+//   DIRECTUS_SCHEMA_APPLY_MODE     auto (default) | dry-run | skip
+//   DIRECTUS_SCHEMA_ALLOW_DELETE   comma-separated `collection` or `collection.field` names, or `*`
+//   DIRECTUS_SCHEMA_ALLOW_PLAN     in production, `*` counts only with the plan id the refusal printed
+export const APPLY_MODES = ['auto', 'dry-run', 'skip'] as const;
+export type ApplyMode = (typeof APPLY_MODES)[number];
+
+export interface SchemaPolicy {
+  mode: ApplyMode;
+  allow: string[];
+  production: boolean;
+  approvedPlan: string | undefined;
+}
+
+// A planned change that deletes something, or changes a column in a way that loses stored values.
+export interface Risk {
+  change: PlannedChange;
+  // What it costs, in rows: "table holds 3 rows", "max_length 255 → 10 truncates 2 values".
+  impact: string;
+}
+
+export interface Verdict {
+  planId: string;
+  allowed: Risk[];
+  refused: Risk[];
+  // Allow entries that name nothing in this plan: stale settings an operator should remove.
+  unused: string[];
+}
+
+const NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$/;
+
+export function schemaPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): SchemaPolicy {
+  const mode = env['DIRECTUS_SCHEMA_APPLY_MODE'] || 'auto';
+  if (!(APPLY_MODES as readonly string[]).includes(mode)) {
+    throw new ConfigError(`DIRECTUS_SCHEMA_APPLY_MODE="${mode}" is not a mode; use one of: ${APPLY_MODES.join(', ')}`);
+  }
+  const allow = (env['DIRECTUS_SCHEMA_ALLOW_DELETE'] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const malformed = allow.filter((entry) => entry !== '*' && !NAME.test(entry));
+  if (malformed.length > 0) {
+    throw new ConfigError(
+      `DIRECTUS_SCHEMA_ALLOW_DELETE: ${malformed.map((entry) => `"${entry}"`).join(', ')} is neither a collection nor collection.field`,
+    );
+  }
+  return {
+    mode: mode as ApplyMode,
+    allow,
+    production: env['NODE_ENV'] === 'production',
+    approvedPlan: env['DIRECTUS_SCHEMA_ALLOW_PLAN'] || undefined,
+  };
+}
+
+// Which risks the policy lets through. A name allows the deletion of that collection (with its
+// fields and relations) or of that one field (with its relation). `*` allows everything, except in
+// production, where it also needs DIRECTUS_SCHEMA_ALLOW_PLAN to name this very plan: a wildcard left
+// in a stack's settings must not approve a different deletion months later.
+export function judge(risks: Risk[], policy: SchemaPolicy): Verdict {
+  const planId = planIdOf(risks);
+  const wildcard = policy.allow.includes('*') && (!policy.production || policy.approvedPlan === planId);
+  const named = new Set(policy.allow.filter((entry) => entry !== '*'));
+  const used = new Set<string>();
+  const allowed: Risk[] = [];
+  const refused: Risk[] = [];
+  for (const risk of risks) {
+    const names = namesFor(risk.change).filter((name) => named.has(name));
+    for (const name of names) used.add(name);
+    if (wildcard || names.length > 0) allowed.push(risk);
+    else refused.push(risk);
+  }
+  return { planId, allowed, refused, unused: [...named].filter((name) => !used.has(name)) };
+}
+
+// The shortest DIRECTUS_SCHEMA_ALLOW_DELETE value that allows exactly these risks: a collection
+// deleted as a whole is named once, anything else by its field.
+export function allowValueFor(risks: Risk[]): string {
+  const wholeCollections = new Set(
+    risks.filter((risk) => risk.change.kind === 'collection').map((risk) => risk.change.collection),
+  );
+  const names = risks.map((risk) =>
+    wholeCollections.has(risk.change.collection) || risk.change.field === undefined
+      ? risk.change.collection
+      : `${risk.change.collection}.${risk.change.field}`,
+  );
+  return [...new Set(names)].join(',');
+}
+
+// A short, stable id of the risky part of a plan: the same deletions give the same id on every
+// replica and every boot, and any other set of deletions a different one.
+export function planIdOf(risks: Risk[]): string {
+  const lines = risks.map((risk) => `${risk.change.action} ${risk.change.kind} ${risk.change.name}`).sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 12);
+}
+
+function namesFor(change: PlannedChange): string[] {
+  return change.field === undefined ? [change.collection] : [change.collection, `${change.collection}.${change.field}`];
+}
