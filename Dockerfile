@@ -26,6 +26,8 @@ COPY --chown=node:node db-init-post ./db-init-post
 COPY --chown=node:node snapshots ./snapshots
 COPY --chown=node:node extensions ./extensions
 COPY --chown=node:node entrypoint.sh ./entrypoint.sh
+# Placeholders only: the production check refuses a KEY or SECRET equal to them.
+COPY --chown=node:node .env.example ./.env.example
 
 # Node's on-disk compile cache: every Directus CLI start after the container's first is cheaper.
 ENV NODE_COMPILE_CACHE=/tmp/node-compile-cache

@@ -140,9 +140,16 @@ describe('Dockerfile', () => {
     const missing = [];
     for (const source of contextSources) if (!(await exists(source))) missing.push(source);
     expect(missing).toEqual([]);
-    const ignored = (await read('.dockerignore')).split('\n').map((line) => line.trim())
-      .filter((line) => line && !line.startsWith('#') && !line.startsWith('!'));
-    expect(contextSources.filter((source) => ignored.some((pattern) => path.matchesGlob(source, pattern)))).toEqual([]);
+    // Docker's rule: the last pattern that matches decides, and `!` lets a path back in.
+    const patterns = (await read('.dockerignore')).split('\n').map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
+    const ignored = (source: string) =>
+      patterns.reduce((excluded, pattern) => {
+        const negated = pattern.startsWith('!');
+        return path.matchesGlob(source, negated ? pattern.slice(1) : pattern) ? !negated : excluded;
+      }, false);
+    expect(contextSources.filter(ignored)).toEqual([]);
+    expect(ignored('.env')).toBe(true);
   });
 
   it('runs as an unprivileged user and checks health on /server/ping', () => {
@@ -198,7 +205,13 @@ describe('compose files', () => {
     expect(stack['networks']['trm_default']).toEqual({ external: true });
     expect(directus['restart']).toBe('unless-stopped');
     expect(directus['healthcheck']['test'].join(' ')).toContain('/server/ping');
-    expect(directus['environment']).toMatchObject({ DB_HOST: 'postgres', REDIS: 'redis://redis:6379' });
+    expect(directus['environment']).toMatchObject({
+      DB_HOST: 'postgres',
+      NODE_ENV: 'production',
+      REDIS: 'redis://redis:6379',
+      CACHE_STORE: 'redis',
+      SYNCHRONIZATION_STORE: 'redis',
+    });
 
     // The image is the one the workflow publishes, tagged by commit.
     const image = String(directus['image']).replace(/\$\{(\w+)[^}]*\}/g, '${$1}');
