@@ -1,11 +1,12 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ownedTables } from '../scripts/lib/owned-tables.ts';
 import { createDatabase, useDatabase, type TestDatabase } from './support/databases.ts';
 import { bootFully, login } from './support/directus.ts';
-import { run } from './support/run.ts';
+import { repoDir, run } from './support/run.ts';
 import { sqlFolder } from './support/sql-folder.ts';
 
 // Enough for Directus to bootstrap; these tests never log in.
@@ -72,6 +73,13 @@ describe('the five-step boot on a fresh database', () => {
     expect(result.stdout).toContain('step 2/5 directus bootstrap: skipped');
     expect(result.stdout).toContain('step 3/5 directus schema apply: skipped');
     expect(await guardRows()).toEqual(before);
+    // What was applied, readable by an operator: the committed snapshot's sha256 and the Directus version.
+    const sha256 = createHash('sha256').update(await readFile(path.join(repoDir, 'snapshots', 'schema.yaml'))).digest('hex');
+    expect(result.stdout).toContain(`skipped: schema.yaml (sha256 ${sha256.slice(0, 12)}) already applied with Directus 12.4.0`);
+    expect(await db.query('SELECT key, directus_version, snapshot_sha256 FROM boot_state ORDER BY key')).toEqual([
+      { key: 'bootstrap', directus_version: '12.4.0', snapshot_sha256: null },
+      { key: 'schema', directus_version: '12.4.0', snapshot_sha256: sha256 },
+    ]);
   });
 
   it('a schema edited behind the snapshot sends the next boot through apply, which restores the snapshot', async () => {

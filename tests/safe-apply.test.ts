@@ -1,11 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { redact } from '../scripts/lib/log.ts';
 import { judge, schemaPolicyFromEnv, type Risk } from '../scripts/schema/guard.ts';
 import type { PlannedChange } from '../scripts/schema/plan.ts';
 import { useBootedDatabase, useDatabase } from './support/databases.ts';
 import { bootFully, login, restClient } from './support/directus.ts';
-import { run, type RunResult } from './support/run.ts';
+import { repoDir, run, type RunResult } from './support/run.ts';
 
+const example = parseEnv(await readFile(path.join(repoDir, '.env.example'), 'utf8'));
 const admin = { email: 'admin@example.com', password: 'safe-apply-admin-password' };
 const secrets = {
   KEY: 'safe-apply-key-0123456789abcdef',
@@ -150,7 +154,7 @@ describe('production settings are checked before the database is touched', () =>
 
   it.each([
     ['KEY missing', { KEY: '' }, 'KEY is not set'],
-    ['SECRET the .env.example placeholder', { SECRET: 'replace-with-openssl-rand-hex-32' }, 'SECRET is the placeholder value from .env.example'],
+    ['SECRET the .env.example placeholder', { SECRET: example['SECRET']! }, 'SECRET is the placeholder value from .env.example'],
     ['an unknown apply mode', { DIRECTUS_SCHEMA_APPLY_MODE: 'yolo' }, 'DIRECTUS_SCHEMA_APPLY_MODE="yolo" is not a mode; use one of: auto, dry-run, skip'],
     ['a malformed allow entry', { DIRECTUS_SCHEMA_ALLOW_DELETE: 'race notes' }, '"race notes" is neither a collection nor collection.field'],
   ])('%s: refused with the variable named, nothing written', async (_, override, message) => {

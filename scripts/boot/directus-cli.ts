@@ -10,7 +10,7 @@ export interface CliRun {
   output: string[];
 }
 
-export class DirectusCliError extends Error {}
+class DirectusCliError extends Error {}
 
 // A process running Directus code: the Directus CLI, or step 3's schema worker.
 export interface DirectusProcess {
