@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     for (const line of describeChanges(changes)) info(line);
   }
   error(`${target} differs from ${name}`);
-  error(`If the database is right (edited in the admin UI), capture it: pnpm run schema:snapshot. If the file is right, the next boot applies it, deleting whatever is listed under delete.`);
+  error(`If the database is right (edited in the admin UI), capture it: pnpm run schema:snapshot. If the file is right, the next boot applies it, except that anything listed under delete stops it until DIRECTUS_SCHEMA_ALLOW_DELETE allows it.`);
   return 1;
 }
 

@@ -41,7 +41,7 @@ async function main(): Promise<number> {
     info(changes.length === 0 ? 'compared with the file before: formatting only' : 'compared with the file before, applying it would:');
     for (const line of describeChanges(changes)) info(line);
     if (changes.some((change) => change.action === 'delete')) {
-      warn('it deletes what is listed above from every database it is applied to: check that this is intended before committing');
+      warn('it deletes what is listed above: boots refuse it until DIRECTUS_SCHEMA_ALLOW_DELETE names each deletion; check that this is intended before committing');
     }
   }
   await writeFile(file, next);

@@ -23,7 +23,7 @@ export interface PropertyEdit {
   after: unknown;
 }
 
-export interface DeepDiff {
+interface DeepDiff {
   kind: 'N' | 'D' | 'E' | 'A';
   path?: Array<string | number>;
   lhs?: unknown;
