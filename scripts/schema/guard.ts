@@ -97,6 +97,15 @@ export function planIdOf(risks: Risk[]): string {
   return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 12);
 }
 
+// The remark a plan listing adds after a risky change: what it costs, and the guard's verdict.
+export function verdictNote(change: PlannedChange, verdict: Verdict | undefined): string {
+  const find = (risks: Risk[] | undefined) => risks?.find((risk) => risk.change === change);
+  const refused = find(verdict?.refused);
+  if (refused) return `  (${refused.impact}; refused by the deletion guard)`;
+  const allowed = find(verdict?.allowed);
+  return allowed ? `  (${allowed.impact}; allowed by DIRECTUS_SCHEMA_ALLOW_DELETE)` : '';
+}
+
 function namesFor(change: PlannedChange): string[] {
   return change.field === undefined ? [change.collection] : [change.collection, `${change.collection}.${change.field}`];
 }

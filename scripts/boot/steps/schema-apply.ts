@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { info, warn } from '../../lib/log.ts';
-import { allowValueFor, judge, type Risk, type Verdict } from '../../schema/guard.ts';
+import { allowValueFor, judge, verdictNote, type Verdict } from '../../schema/guard.ts';
 import { describeChanges, planFromDiff, type PlannedChange } from '../../schema/plan.ts';
 import { assessRisks } from '../../schema/risks.ts';
 import { readState, schemaFingerprint, writeState } from '../boot-state.ts';
@@ -82,14 +82,6 @@ function refusal(name: string, verdict: Verdict, ctx: BootContext): StepError {
       `If these deletions and losses are intended, allow exactly them for one boot: DIRECTUS_SCHEMA_ALLOW_DELETE=${allowValueFor(verdict.refused)}, ` +
       `then remove the setting. DIRECTUS_SCHEMA_APPLY_MODE=dry-run shows the whole plan without changing anything.${allowAll}`,
   );
-}
-
-function verdictNote(change: PlannedChange, verdict: Verdict): string {
-  const find = (risks: Risk[]) => risks.find((risk) => risk.change === change);
-  const refused = find(verdict.refused);
-  if (refused) return `  (${refused.impact}; refused by the deletion guard)`;
-  const allowed = find(verdict.allowed);
-  return allowed ? `  (${allowed.impact}; allowed by DIRECTUS_SCHEMA_ALLOW_DELETE)` : '';
 }
 
 function counts(changes: PlannedChange[]): string {
