@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../lib/env.ts';
-import type { PlannedChange } from './plan.ts';
+import { describeChanges, type PlannedChange } from './plan.ts';
 
 // The deletion guard's policy, read from the environment before the boot touches the database.
 //   DIRECTUS_SCHEMA_APPLY_MODE     auto (default) | dry-run | skip
@@ -104,6 +104,11 @@ export function verdictNote(change: PlannedChange, verdict: Verdict | undefined)
   if (refused) return `  (${refused.impact}; refused by the deletion guard)`;
   const allowed = find(verdict?.allowed);
   return allowed ? `  (${allowed.impact}; allowed by DIRECTUS_SCHEMA_ALLOW_DELETE)` : '';
+}
+
+// Risks as a plan listing: one line per change with its cost and verdict, then its edits.
+export function describeRisks(risks: Risk[], verdict: Verdict): string[] {
+  return describeChanges(risks.map((risk) => risk.change), (change) => verdictNote(change, verdict));
 }
 
 function namesFor(change: PlannedChange): string[] {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { info, warn } from '../../lib/log.ts';
-import { allowValueFor, judge, verdictNote, type Verdict } from '../../schema/guard.ts';
+import { allowValueFor, describeRisks, judge, verdictNote, type Verdict } from '../../schema/guard.ts';
 import { describeChanges, planFromDiff, type PlannedChange } from '../../schema/plan.ts';
 import { assessRisks } from '../../schema/risks.ts';
 import { readState, schemaFingerprint, writeState } from '../boot-state.ts';
@@ -45,7 +45,7 @@ export async function schemaApply(ctx: BootContext): Promise<string> {
   }
   if (verdict.allowed.length > 0) {
     warn(`applying what DIRECTUS_SCHEMA_ALLOW_DELETE allows to delete or lose (plan ${verdict.planId}):`);
-    for (const line of describeChanges(verdict.allowed.map((risk) => risk.change), (change) => verdictNote(change, verdict))) warn(line);
+    for (const line of describeRisks(verdict.allowed, verdict)) warn(line);
   }
   await worker.apply();
   ctx.schemaInSync = true;
@@ -71,12 +71,11 @@ export async function recordSchemaState(ctx: BootContext): Promise<void> {
 }
 
 function refusal(name: string, verdict: Verdict, ctx: BootContext): StepError {
-  const listing = describeChanges(verdict.refused.map((risk) => risk.change), (change) => verdictNote(change, verdict));
   const allowAll = ctx.policy.production && ctx.policy.allow.includes('*')
     ? ` In production DIRECTUS_SCHEMA_ALLOW_DELETE=* also needs DIRECTUS_SCHEMA_ALLOW_PLAN=${verdict.planId}, the id of exactly this plan.`
     : '';
   return new StepError(
-    [`applying ${name} would delete or lose data, so nothing was applied (plan ${verdict.planId}):`, ...listing].join('\n'),
+    [`applying ${name} would delete or lose data, so nothing was applied (plan ${verdict.planId}):`, ...describeRisks(verdict.refused, verdict)].join('\n'),
     'Two ways forward. If the database is right (the schema was changed in the admin UI), capture it: ' +
       'pnpm run schema:snapshot against this database, commit snapshots/schema.yaml, deploy the new image. ' +
       `If these deletions and losses are intended, allow exactly them for one boot: DIRECTUS_SCHEMA_ALLOW_DELETE=${allowValueFor(verdict.refused)}, ` +
