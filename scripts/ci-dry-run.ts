@@ -3,7 +3,7 @@
 // it needs TimescaleDB or the stand-in), it proves in order that
 //   1. a fresh database boots through steps 1–4;
 //   2. a second boot changes nothing (no SQL file, no bootstrap, no apply);
-//   3. the database equals snapshots/schema.yaml: applying it would create, change or delete nothing;
+//   3. the database equals snapshots/schema.yaml and config.yaml: applying them would create, change or delete nothing;
 //   4. the full boot answers /server/ping on a port nobody else holds, and stops cleanly on SIGTERM.
 // These caught a port collision, an ERROR that exited 0 and a ghost-collection conflict on the
 // original project before they reached stage.
@@ -30,7 +30,7 @@ interface Outcome {
 const checks: Array<{ title: string; run: (env: NodeJS.ProcessEnv) => Promise<string> }> = [
   { title: 'a fresh database boots through steps 1–4', run: firstDryRun },
   { title: 'a second boot changes nothing', run: secondDryRun },
-  { title: 'the database equals snapshots/schema.yaml', run: schemaCheck },
+  { title: 'the database equals snapshots/schema.yaml and config.yaml', run: schemaCheck },
   { title: 'the full boot answers /server/ping and stops cleanly', run: fullBoot },
 ];
 
@@ -84,7 +84,8 @@ async function secondDryRun(env: NodeJS.ProcessEnv): Promise<string> {
   const changed = [
     countApplied(output) > 0 && `${countApplied(output)} SQL file(s) applied again`,
     !/step 2\/5 directus bootstrap: skipped/.test(output) && 'directus bootstrap ran again',
-    !/step 3\/5 directus schema apply: (skipped|.*: no changes)/.test(output) && 'the snapshot was applied again',
+    !/step 3\/5 directus schema apply: (skipped: [^;]*|[^;]*: no changes);/.test(output) && 'the snapshot was applied again',
+    !/step 3\/5 directus schema apply: .*; config\.yaml: no changes/.test(output) && 'the configuration was applied again',
   ].filter(Boolean);
   if (changed.length > 0) throw new GateFailure(`the boot is not idempotent: ${changed.join('; ')}`);
   return 'nothing applied, bootstrap and apply skipped';
@@ -93,9 +94,9 @@ async function secondDryRun(env: NodeJS.ProcessEnv): Promise<string> {
 async function schemaCheck(env: NodeJS.ProcessEnv): Promise<string> {
   const check = await runStreamed(fromApp('entrypoint.sh'), ['schema-check'], env);
   if (check.code !== 0) {
-    throw new GateFailure('the database differs from the snapshot it was booted from (listed above): applying it again would change or delete that');
+    throw new GateFailure('the database differs from the files it was booted from (listed above): applying them again would change or delete that');
   }
-  return 'no collection, field or relation to create, change or delete';
+  return 'no collection, field, relation, role, policy, permission, flow or setting to create, change or delete';
 }
 
 async function fullBoot(env: NodeJS.ProcessEnv): Promise<string> {

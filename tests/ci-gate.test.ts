@@ -18,7 +18,7 @@ describe('the CI gate (pnpm run ci:dry-run)', () => {
     expect(result.code, result.output).toBe(0);
     expect(result.stdout).toMatch(/\[gate\] 1\/4 a fresh database boots through steps 1–4: exit 0; 13 SQL file\(s\) applied/);
     expect(result.stdout).toContain('[gate] 2/4 a second boot changes nothing: nothing applied, bootstrap and apply skipped');
-    expect(result.stdout).toContain('[gate] 3/4 the database equals snapshots/schema.yaml: no collection, field or relation to create, change or delete');
+    expect(result.stdout).toContain('[gate] 3/4 the database equals snapshots/schema.yaml and config.yaml: no collection, field, relation, role, policy, permission, flow or setting to create, change or delete');
     expect(result.stdout).toMatch(/\[gate\] 4\/4 the full boot answers \/server\/ping and stops cleanly: pong on port \d+, clean shutdown/);
     expect(result.stdout).toMatch(/\[gate\] passed in \d+\.\d\d s/);
     const [database] = gateDatabases(result.stdout);
@@ -56,7 +56,7 @@ describe('the CI gate (pnpm run ci:dry-run)', () => {
     try {
       const result = await gate({ PORT: String(port) });
       expect(result.code).toBe(1);
-      expect(result.stdout).toContain('[gate] 3/4 the database equals snapshots/schema.yaml');
+      expect(result.stdout).toContain('[gate] 3/4 the database equals snapshots/schema.yaml and config.yaml');
       expect(result.stderr).toContain(`[gate] ERROR 4/4 the full boot answers /server/ping and stops cleanly: FAILED`);
       expect(result.stderr).toContain(`port ${port} is already in use by another server; free it or set PORT`);
     } finally {

@@ -63,7 +63,7 @@ describe('a stale snapshot against a database with a collection made in the admi
   it('auto: the boot refuses before step 4, lists the deletion with its rows and both ways forward; nothing is deleted', async () => {
     const result = await bootWith();
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/ERROR step 3\/5 directus schema apply failed after \d+\.\d\d s: applying schema\.yaml would delete or lose data, so nothing was applied \(plan [0-9a-f]{12}\)/);
+    expect(result.stderr).toMatch(/ERROR step 3\/5 directus schema apply failed after \d+\.\d\d s: applying schema\.yaml and config\.yaml would delete or lose data, so nothing was applied \(plan [0-9a-f]{12}\)/);
     expect(result.stderr).toMatch(/delete collection\s+race_notes\s+\(table holds 3 rows; refused by the deletion guard\)/);
     expect(result.stderr).toContain('pnpm run schema:snapshot');
     expect(result.stderr).toContain('DIRECTUS_SCHEMA_ALLOW_DELETE=race_notes, then remove the setting');
@@ -74,7 +74,7 @@ describe('a stale snapshot against a database with a collection made in the admi
   it('dry-run: lists the same deletion, changes nothing, and the boot goes on; the next auto boot still refuses', async () => {
     const result = await bootWith({ DIRECTUS_SCHEMA_APPLY_MODE: 'dry-run' });
     expect(result.code, result.output).toBe(0);
-    expect(result.stdout).toMatch(/DIRECTUS_SCHEMA_APPLY_MODE=dry-run: what applying schema\.yaml would do; the deletion guard would refuse it, plan [0-9a-f]{12}:/);
+    expect(result.stdout).toMatch(/DIRECTUS_SCHEMA_APPLY_MODE=dry-run: what applying schema\.yaml and config\.yaml would do; the deletion guard would refuse it, plan [0-9a-f]{12}:/);
     expect(result.stdout).toMatch(/delete collection\s+race_notes\s+\(table holds 3 rows; refused by the deletion guard\)/);
     expect(result.stdout).toContain('step 3/5 directus schema apply: dry-run: 1 change (1 deleted) planned, nothing applied');
     expect(result.stdout).toContain('step 4/5 db-init-post');
@@ -156,7 +156,7 @@ describe('production settings are checked before the database is touched', () =>
     ['KEY missing', { KEY: '' }, 'KEY is not set'],
     ['SECRET the .env.example placeholder', { SECRET: example['SECRET']! }, 'SECRET is the placeholder value from .env.example'],
     ['an unknown apply mode', { DIRECTUS_SCHEMA_APPLY_MODE: 'yolo' }, 'DIRECTUS_SCHEMA_APPLY_MODE="yolo" is not a mode; use one of: auto, dry-run, skip'],
-    ['a malformed allow entry', { DIRECTUS_SCHEMA_ALLOW_DELETE: 'race notes' }, '"race notes" is neither a collection nor collection.field'],
+    ['a malformed allow entry', { DIRECTUS_SCHEMA_ALLOW_DELETE: 'race notes' }, '"race notes" is neither a collection, collection.field nor a configuration item'],
   ])('%s: refused with the variable named, nothing written', async (_, override, message) => {
     const result = await boot({ ...database().env, ...secrets, NODE_ENV: 'production', ...override });
     expect(result.code).toBe(1);

@@ -252,7 +252,7 @@ describe('the committed schema on a fresh database', () => {
     }
     const drift = await schemaCommand('schema-check');
     expect(drift.code).toBe(1);
-    expect(drift.stdout).toMatch(/1 difference\(s\); applying schema\.yaml to .* would:\n\[schema\]   delete field +vehicles\.colour/);
+    expect(drift.stdout).toMatch(/1 difference\(s\); applying schema\.yaml and config\.yaml to .* would:\n\[schema\]   delete field +vehicles\.colour/);
     // What the boot's deletion guard would make of it, with this environment.
     expect(drift.stdout).toMatch(/delete field +vehicles\.colour +\(0 rows hold a value; refused by the deletion guard\)/);
     expect(drift.stdout).toMatch(/a boot with this environment refuses the plan \([0-9a-f]{12}\)/);

@@ -54,6 +54,11 @@ async function captureNatively(foreign: ReadonlySet<string>): Promise<Snapshot> 
 async function captureFromCompose(): Promise<Snapshot> {
   const inContainer =
     'node cli.js schema snapshot --yes --format json /tmp/trm-schema.json >&2 && cat /tmp/trm-schema.json && rm /tmp/trm-schema.json';
+  return parseSnapshotJson(await composeExec(inContainer), 'directus schema snapshot in the directus container');
+}
+
+// Runs a shell command in the directus service of compose.dev.yaml and returns its stdout.
+export async function composeExec(inContainer: string): Promise<string> {
   const args = ['compose', '-f', path.join(appDir, 'compose.dev.yaml'), 'exec', '-T', 'directus', 'sh', '-c', inContainer];
   const child = spawn('docker', args, { cwd: appDir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -67,5 +72,5 @@ async function captureFromCompose(): Promise<Snapshot> {
   if (code !== 0) {
     throw new Error(`docker ${args.slice(0, 6).join(' ')} … exited with ${code}; is the stack up (docker compose -f compose.dev.yaml up)?\n${stderr.trim()}`);
   }
-  return parseSnapshotJson(stdout, 'directus schema snapshot in the directus container');
+  return stdout;
 }

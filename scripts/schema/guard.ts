@@ -4,7 +4,7 @@ import { describeChanges, type PlannedChange } from './plan.ts';
 
 // The deletion guard's policy, read from the environment before the boot touches the database.
 //   DIRECTUS_SCHEMA_APPLY_MODE     auto (default) | dry-run | skip
-//   DIRECTUS_SCHEMA_ALLOW_DELETE   comma-separated `collection` or `collection.field` names, or `*`
+//   DIRECTUS_SCHEMA_ALLOW_DELETE   comma-separated `collection`, `collection.field` or `kind:name` names, or `*`
 //   DIRECTUS_SCHEMA_ALLOW_PLAN     in production, `*` counts only with the plan id the refusal printed
 export const APPLY_MODES = ['auto', 'dry-run', 'skip'] as const;
 export type ApplyMode = (typeof APPLY_MODES)[number];
@@ -31,7 +31,9 @@ export interface Verdict {
   unused: string[];
 }
 
-const NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$/;
+// `collection`, `collection.field`, or a configuration item: `role:Name`, `policy:Name`,
+// `permission:Policy/collection.action`, `flow:Name`, `operation:Flow/key`.
+const NAME = /^([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?|(role|policy|permission|flow|operation):[^,]+)$/;
 
 export function schemaPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): SchemaPolicy {
   const mode = env['DIRECTUS_SCHEMA_APPLY_MODE'] || 'auto';
@@ -45,7 +47,7 @@ export function schemaPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Schem
   const malformed = allow.filter((entry) => entry !== '*' && !NAME.test(entry));
   if (malformed.length > 0) {
     throw new ConfigError(
-      `DIRECTUS_SCHEMA_ALLOW_DELETE: ${malformed.map((entry) => `"${entry}"`).join(', ')} is neither a collection nor collection.field`,
+      `DIRECTUS_SCHEMA_ALLOW_DELETE: ${malformed.map((entry) => `"${entry}"`).join(', ')} is neither a collection, collection.field nor a configuration item such as role:Name`,
     );
   }
   return {
@@ -83,9 +85,10 @@ export function allowValueFor(risks: Risk[]): string {
     risks.filter((risk) => risk.change.kind === 'collection').map((risk) => risk.change.collection),
   );
   const names = risks.map((risk) =>
-    wholeCollections.has(risk.change.collection) || risk.change.field === undefined
+    risk.change.allowName ??
+    (wholeCollections.has(risk.change.collection) || risk.change.field === undefined
       ? risk.change.collection
-      : `${risk.change.collection}.${risk.change.field}`,
+      : `${risk.change.collection}.${risk.change.field}`),
   );
   return [...new Set(names)].join(',');
 }
@@ -112,5 +115,6 @@ export function describeRisks(risks: Risk[], verdict: Verdict): string[] {
 }
 
 function namesFor(change: PlannedChange): string[] {
+  if (change.allowName !== undefined) return [change.allowName];
   return change.field === undefined ? [change.collection] : [change.collection, `${change.collection}.${change.field}`];
 }

@@ -7,14 +7,19 @@ export type ChangeAction = 'create' | 'change' | 'delete';
 
 export interface PlannedChange {
   action: ChangeAction;
-  kind: 'collection' | 'field' | 'system field' | 'relation';
+  kind: 'collection' | 'field' | 'system field' | 'relation' | ConfigKind;
   name: string;
   collection: string;
   // The field of a field, system field or relation.
   field?: string | undefined;
+  // For a configuration item: how DIRECTUS_SCHEMA_ALLOW_DELETE names it (`role:Timekeeper`).
+  allowName?: string | undefined;
   // For a change: each property that differs.
   edits: PropertyEdit[];
 }
+
+// What snapshots/config.yaml holds (scripts/config/).
+export type ConfigKind = 'role' | 'policy' | 'permission' | 'public access' | 'flow' | 'operation' | 'settings';
 
 // One property of a change: `schema.max_length`, 255 → 10. Undefined stands for "not set".
 export interface PropertyEdit {

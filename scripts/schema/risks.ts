@@ -31,6 +31,8 @@ async function deletionImpact(client: pg.Client, change: PlannedChange): Promise
       return 'its metadata and foreign key';
     case 'system field':
       return 'its setting on a system table';
+    default:
+      throw new Error(`${change.kind} ${change.name} is not a schema change (scripts/config/risks.ts judges those)`);
   }
 }
 
@@ -90,6 +92,6 @@ function rowsHold(n: number): string {
   return n === 1 ? '1 row holds' : `${n} rows hold`;
 }
 
-function plural(n: number, noun: string): string {
+export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

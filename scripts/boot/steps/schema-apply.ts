@@ -5,51 +5,68 @@ import { info, warn } from '../../lib/log.ts';
 import { allowValueFor, describeRisks, judge, verdictNote, type Verdict } from '../../schema/guard.ts';
 import { describeChanges, planFromDiff, type PlannedChange } from '../../schema/plan.ts';
 import { assessRisks } from '../../schema/risks.ts';
+import { configPath } from '../../config/model.ts';
+import { assessConfigRisks } from '../../config/risks.ts';
 import { readState, schemaFingerprint, writeState } from '../boot-state.ts';
 import { StepError, type BootContext } from '../context.ts';
-import { startSchemaWorker } from '../schema-worker-client.ts';
+import { startSchemaWorker, type SchemaWorker } from '../schema-worker-client.ts';
+import { applyConfigStep, planConfigStep } from './config-apply.ts';
 
-// Step 3: the collections, fields and relations of snapshots/schema.yaml, under
-// DIRECTUS_SCHEMA_APPLY_MODE (auto, dry-run, skip) and the deletion guard. Skipped when the snapshot,
-// the Directus version and the whole schema catalogue are exactly what the last successful boot left:
-// the plan would be empty.
+// Step 3: the collections, fields and relations of snapshots/schema.yaml, then the access control,
+// flows and settings of snapshots/config.yaml, under DIRECTUS_SCHEMA_APPLY_MODE (auto, dry-run, skip)
+// and one deletion guard over both plans: nothing is applied unless all of it may be. The schema
+// half is skipped when the snapshot, the Directus version and the whole schema catalogue are exactly
+// what the last successful boot left: its plan would be empty.
 export async function schemaApply(ctx: BootContext): Promise<string> {
   const name = path.basename(ctx.snapshotPath);
-  if (ctx.policy.mode === 'skip') return `skipped: DIRECTUS_SCHEMA_APPLY_MODE=skip, ${name} not compared with the database`;
-  if (!ctx.schemaWorker && (await schemaUnchanged(ctx))) {
-    ctx.schemaInSync = true;
-    return `skipped: ${name} (sha256 ${(await snapshotDigest(ctx)).slice(0, 12)}) already applied with Directus ${ctx.directusVersion}, nothing changed since`;
-  }
-  const worker = ctx.schemaWorker ?? startSchemaWorker();
-  ctx.schemaWorker = undefined;
-  const changes = planFromDiff(await worker.plan(ctx.snapshotPath));
-  if (changes.length === 0) {
-    await worker.stop();
-    ctx.schemaInSync = true;
-    return `${name}: no changes`;
-  }
-  const verdict = judge(await assessRisks(ctx.client, changes), ctx.policy);
+  if (ctx.policy.mode === 'skip') return `skipped: DIRECTUS_SCHEMA_APPLY_MODE=skip, ${name} and ${path.basename(configPath())} not compared with the database`;
+  const schema = await planSchema(ctx, name);
+  const config = await planConfigStep(ctx).catch(async (err: unknown) => {
+    await schema.worker?.stop();
+    throw err;
+  });
+  const changes = [...schema.changes, ...config.plan.changes];
+  const risks = [...(await assessRisks(ctx.client, schema.changes)), ...(await assessConfigRisks(ctx.client, config.plan.changes, config.live))];
+  const verdict = judge(risks, ctx.policy);
   for (const entry of verdict.unused) {
     warn(`DIRECTUS_SCHEMA_ALLOW_DELETE names ${entry}, which this plan does not delete: remove it from the environment`);
   }
+  if (ctx.policy.mode === 'dry-run' || verdict.refused.length > 0) await schema.worker?.stop();
   if (ctx.policy.mode === 'dry-run') {
-    await worker.stop();
+    if (changes.length === 0) return `dry-run: ${schema.outcome ?? `${name}: no changes`}; ${config.name}: no changes`;
     const refused = verdict.refused.length > 0 ? `; the deletion guard would refuse it, plan ${verdict.planId}` : '';
-    info(`DIRECTUS_SCHEMA_APPLY_MODE=dry-run: what applying ${name} would do${refused}:`);
+    info(`DIRECTUS_SCHEMA_APPLY_MODE=dry-run: what applying ${name} and ${config.name} would do${refused}:`);
     for (const line of describeChanges(changes, (change) => verdictNote(change, verdict))) info(line);
     return `dry-run: ${counts(changes)} planned, nothing applied`;
   }
-  if (verdict.refused.length > 0) {
-    await worker.stop();
-    throw refusal(name, verdict, ctx);
-  }
+  if (verdict.refused.length > 0) throw refusal(`${name} and ${config.name}`, verdict, ctx);
   if (verdict.allowed.length > 0) {
     warn(`applying what DIRECTUS_SCHEMA_ALLOW_DELETE allows to delete or lose (plan ${verdict.planId}):`);
     for (const line of describeRisks(verdict.allowed, verdict)) warn(line);
   }
-  await worker.apply();
+  if (schema.worker) await (schema.changes.length > 0 ? schema.worker.apply() : schema.worker.stop());
+  if (config.plan.changes.length > 0) await applyConfigStep(ctx, config);
   ctx.schemaInSync = true;
-  return `${name}: applied ${counts(changes)}`;
+  const configOutcome = config.plan.changes.length > 0 ? `applied ${counts(config.plan.changes)}` : 'no changes';
+  return `${schema.outcome ?? `${name}: applied ${counts(schema.changes)}`}; ${config.name}: ${configOutcome}`;
+}
+
+// The schema half's plan: no worker and no changes when the recorded state proves the snapshot
+// applied, else Directus's own diff from the worker, which waits for apply or stop.
+async function planSchema(
+  ctx: BootContext,
+  name: string,
+): Promise<{ changes: PlannedChange[]; worker?: SchemaWorker | undefined; outcome?: string | undefined }> {
+  if (!ctx.schemaWorker && (await schemaUnchanged(ctx))) {
+    return {
+      changes: [],
+      outcome: `skipped: ${name} (sha256 ${(await snapshotDigest(ctx)).slice(0, 12)}) already applied with Directus ${ctx.directusVersion}, nothing changed since`,
+    };
+  }
+  const worker = ctx.schemaWorker ?? startSchemaWorker();
+  ctx.schemaWorker = undefined;
+  const changes = planFromDiff(await worker.plan(ctx.snapshotPath));
+  return { changes, worker, outcome: changes.length === 0 ? `${name}: no changes` : undefined };
 }
 
 // When step 3 will run whatever step 2 does (a fresh database, a new snapshot, BOOT_FULL), its worker
@@ -70,14 +87,14 @@ export async function recordSchemaState(ctx: BootContext): Promise<void> {
   await writeState(ctx.client, 'schema', fingerprint, { directusVersion: ctx.directusVersion, snapshotSha256: await snapshotDigest(ctx) });
 }
 
-function refusal(name: string, verdict: Verdict, ctx: BootContext): StepError {
+function refusal(files: string, verdict: Verdict, ctx: BootContext): StepError {
   const allowAll = ctx.policy.production && ctx.policy.allow.includes('*')
     ? ` In production DIRECTUS_SCHEMA_ALLOW_DELETE=* also needs DIRECTUS_SCHEMA_ALLOW_PLAN=${verdict.planId}, the id of exactly this plan.`
     : '';
   return new StepError(
-    [`applying ${name} would delete or lose data, so nothing was applied (plan ${verdict.planId}):`, ...describeRisks(verdict.refused, verdict)].join('\n'),
-    'Two ways forward. If the database is right (the schema was changed in the admin UI), capture it: ' +
-      'pnpm run schema:snapshot against this database, commit snapshots/schema.yaml, deploy the new image. ' +
+    [`applying ${files} would delete or lose data, so nothing was applied (plan ${verdict.planId}):`, ...describeRisks(verdict.refused, verdict)].join('\n'),
+    'Two ways forward. If the database is right (the schema or the configuration was changed in the admin UI), capture it: ' +
+      'pnpm run schema:snapshot against this database, commit snapshots/, deploy the new image. ' +
       `If these deletions and losses are intended, allow exactly them for one boot: DIRECTUS_SCHEMA_ALLOW_DELETE=${allowValueFor(verdict.refused)}, ` +
       `then remove the setting. DIRECTUS_SCHEMA_APPLY_MODE=dry-run shows the whole plan without changing anything.${allowAll}`,
   );
