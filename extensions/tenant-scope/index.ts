@@ -40,11 +40,12 @@ export default function registerTenantScope({ filter }: HookRegister): void {
     const scoped = await scopedUser(collection, context);
     if (scoped === undefined) return payload;
     const user = requireUser(scoped.user, `create ${collection}`);
+    if (scoped.rule.create.length === 0) throw new TenantScopeError(`Only an administrator may create ${collection}.`);
     const organizations = scoped.rule.path.kind === 'junction' ? undefined : await organizationsOf(context.database, scoped.rule.path, payload);
     const roles = await rolesIn(context.database, user, organizations);
     if (![...roles.values()].some((role) => scoped.rule.create.includes(role))) {
       throw new TenantScopeError(
-        `You may create ${collection} only in an organization where you are ${list(scoped.rule.create)}` +
+        `You may create ${collection} only in an organization where you are ${scoped.rule.create.join(' or ')}` +
           (organizations === undefined ? '.' : organizations.length === 0 ? '; the request names no organization.' : '.'),
       );
     }
@@ -104,8 +105,4 @@ async function rolesOfRow(db: Database, rule: TenantRule, row: Record<string, un
 function requireUser(user: string | null, what: string): string {
   if (!user) throw new TenantScopeError(`Sign in to ${what}.`);
   return user;
-}
-
-function list(roles: OrgRole[]): string {
-  return roles.length === 0 ? 'an administrator (nobody else may)' : roles.join(' or ');
 }
