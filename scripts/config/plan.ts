@@ -112,7 +112,7 @@ export function planConfig(live: LiveConfig, desired: ConfigFile): ConfigPlan {
     }
     if (!before || before.parent !== role.parent) {
       at(2, (client) =>
-        client.query('UPDATE directus_roles SET parent = $2 WHERE id = $1', [ids.roles.get(role.name), role.parent && ids.roles.get(role.parent)]),
+        client.query('UPDATE directus_roles SET parent = $2 WHERE id = $1', [ids.roles.get(role.name), role.parent && roleId(role.parent)]),
       );
     }
     if (!isDeepStrictEqual(before?.policies ?? [], role.policies)) at(2, (client) => relink(client, () => ids.roles.get(role.name) ?? null, role.policies));
@@ -225,6 +225,12 @@ export function planConfig(live: LiveConfig, desired: ConfigFile): ConfigPlan {
     }
   }
 
+  function roleId(name: string): string {
+    const id = ids.roles.get(name);
+    if (!id) throw new Error(`role "${name}" is named (as a parent, or the public registration role) but neither the file nor the database holds it`);
+    return id;
+  }
+
   function operationId(flow: string, key: string): string {
     const id = ids.operations.get(`${flow}/${key}`);
     if (!id) throw new Error(`flow "${flow}" names operation "${key}", which it does not have`);
@@ -239,7 +245,7 @@ export function planConfig(live: LiveConfig, desired: ConfigFile): ConfigPlan {
       const keys = SETTING_KEYS.filter((key) => key in desired.settings);
       const values = keys.map((key) => {
         const value = desired.settings[key];
-        return key === 'public_registration_role' && typeof value === 'string' ? ids.roles.get(value) : value;
+        return key === 'public_registration_role' && typeof value === 'string' ? roleId(value) : value;
       });
       if (ids.settings === undefined) {
         await client.query(`INSERT INTO directus_settings (${keys.join(', ')}) VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')})`, values);
