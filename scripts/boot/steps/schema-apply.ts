@@ -20,11 +20,9 @@ import { applyConfigStep, planConfigStep } from './config-apply.ts';
 export async function schemaApply(ctx: BootContext): Promise<string> {
   const name = path.basename(ctx.snapshotPath);
   if (ctx.policy.mode === 'skip') return `skipped: DIRECTUS_SCHEMA_APPLY_MODE=skip, ${name} and ${path.basename(configPath())} not compared with the database`;
+  // A worker left waiting by a failure below is ended with the boot (main.ts cancels ctx.schemaWorker).
   const schema = await planSchema(ctx, name);
-  const config = await planConfigStep(ctx).catch(async (err: unknown) => {
-    await schema.worker?.stop();
-    throw err;
-  });
+  const config = await planConfigStep(ctx);
   const changes = [...schema.changes, ...config.plan.changes];
   const risks = [...(await assessRisks(ctx.client, schema.changes)), ...(await assessConfigRisks(ctx.client, config.plan.changes, config.live))];
   const verdict = judge(risks, ctx.policy);
@@ -64,7 +62,7 @@ async function planSchema(
     };
   }
   const worker = ctx.schemaWorker ?? startSchemaWorker();
-  ctx.schemaWorker = undefined;
+  ctx.schemaWorker = worker;
   const changes = planFromDiff(await worker.plan(ctx.snapshotPath));
   return { changes, worker, outcome: changes.length === 0 ? `${name}: no changes` : undefined };
 }
