@@ -88,6 +88,9 @@ describe('access control through the REST API: two organizations, one user per r
 
   it('a timekeeper of A reads A’s entries and not B’s, and times A’s entries only', async () => {
     expect(await ids(as.timekeeper!, 'entries')).toEqual([A.entry]);
+    // GraphQL reads through the same services, so the same scope.
+    const graphql = await as.timekeeper!<{ entries: Array<{ id: string }> }>('POST', '/graphql', { query: '{ entries { id } }' });
+    expect(graphql.body?.data?.entries).toEqual([{ id: A.entry }]);
     expect((await as.timekeeper!('GET', `/items/entries/${B.entry}`)).status).toBe(403);
     expect((await as.timekeeper!('PATCH', `/items/entries/${A.entry}`, { status: 'started' })).status).toBe(200);
     expect((await as.timekeeper!('PATCH', `/items/entries/${B.entry}`, { status: 'started' })).status).toBe(403);

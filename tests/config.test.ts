@@ -156,6 +156,32 @@ describe('configuration made in the admin UI', () => {
   });
 });
 
+describe('flows as code', () => {
+  const booted = useBootedDatabase(directusEnv);
+
+  it('rewires operations in place: successors swapped between two operations apply in one boot', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'trm-config-test-')), 'config.yaml');
+    const config = await readConfigFile(committed);
+    const op = (key: string, resolve: string | null, x: number) => ({ key, name: key, type: 'log', position_x: x, position_y: 1, options: { message: key }, resolve, reject: null });
+    const flow = (operations: ReturnType<typeof op>[]) => ({
+      name: 'Chain', icon: 'link', color: null, description: null, status: 'active', trigger: 'manual',
+      accountability: 'all', options: { collections: ['entries'] }, operation: 'a', operations,
+    });
+    const boot = async (operations: ReturnType<typeof op>[]) => {
+      config.flows = [flow(operations)];
+      await writeFile(file, await configToYaml(config));
+      const result = await run('./entrypoint.sh', ['dry-run'], { ...booted().env, CONFIG_SNAPSHOT_PATH: file });
+      expect(result.code, result.output).toBe(0);
+      expect(await liveConfig(booted().db)).toEqual(await readConfigFile(file));
+      return result;
+    };
+    await boot([op('a', 'b', 19), op('b', 'c', 37), op('c', null, 55)]);
+    const swapped = await boot([op('a', 'c', 19), op('b', null, 37), op('c', 'b', 55)]);
+    expect(swapped.stdout).toMatch(/config\.yaml: applied 3 changes \(3 changed\)/);
+    expect(await booted().db.query('SELECT count(*)::int AS n FROM directus_operations')).toEqual([{ n: 3 }]);
+  });
+});
+
 describe('a configuration file that cannot be applied', () => {
   const booted = useBootedDatabase(directusEnv);
 
@@ -169,7 +195,7 @@ describe('a configuration file that cannot be applied', () => {
     const before = await liveConfig(booted().db);
     const result = await run('./entrypoint.sh', ['dry-run'], { ...booted().env, CONFIG_SNAPSHOT_PATH: file });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('applying config.yaml failed, nothing of it was applied: a role names policy "Ghost policy", which neither the file nor the database holds');
+    expect(result.stderr).toContain('applying config.yaml failed, nothing of it was applied: policy "Ghost policy" is named by a role or public access, but neither the file nor the database holds it');
     expect(await liveConfig(booted().db)).toEqual(before);
   });
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { readLiveConfig, type LiveConfig } from '../../config/live.ts';
 import { configPath, readConfigFile } from '../../config/model.ts';
-import { planConfig, type ConfigPlan } from '../../config/plan.ts';
+import { planConfig } from '../../config/plan.ts';
+import type { ConfigPlan } from '../../config/planner.ts';
 import { warn } from '../../lib/log.ts';
 import { CORE_ACTIVE_FLOWS, coreLicenceFindings, isLicensed } from '../../config/licence.ts';
 import { StepError, type BootContext } from '../context.ts';
