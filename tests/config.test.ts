@@ -1,13 +1,12 @@
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readLiveConfig } from '../scripts/config/live.ts';
-import { configToYaml, readConfigFile } from '../scripts/config/model.ts';
-import { createDatabase, useBootedDatabase, type TestDatabase } from './support/databases.ts';
+import { configToYaml, readConfigFile, type ConfigFile } from '../scripts/config/model.ts';
+import { createDatabase, useBootedDatabase, withClient, type TestDatabase } from './support/databases.ts';
 import { bootFully, login, restClient } from './support/directus.ts';
-import { node, repoDir, run } from './support/run.ts';
+import { node, repoDir, run, type RunResult } from './support/run.ts';
 
 // Roles, policies, permissions, flows and settings as code (snapshots/config.yaml): applied by step 3,
 // guarded like the schema, captured and checked by the schema commands.
@@ -15,14 +14,13 @@ const admin = { email: 'admin@example.com', password: 'config-test-password' };
 const directusEnv = { KEY: 'config-test-key-0123456789abcdef', SECRET: 'config-test-secret-0123456789abcdef', ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password };
 const committed = path.join(repoDir, 'snapshots', 'config.yaml');
 
-async function liveConfig(db: TestDatabase) {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return (await readLiveConfig(client)).config;
-  } finally {
-    await client.end();
-  }
+const liveConfig = (db: TestDatabase) => withClient(db.url, async (client) => (await readLiveConfig(client)).config);
+
+// A dry-run boot with this configuration in place of the committed file.
+async function bootWithConfig(env: Record<string, string>, config: ConfigFile): Promise<{ result: RunResult; file: string }> {
+  const file = path.join(await mkdtemp(path.join(tmpdir(), 'trm-config-test-')), 'config.yaml');
+  await writeFile(file, await configToYaml(config));
+  return { result: await run('./entrypoint.sh', ['dry-run'], { ...env, CONFIG_SNAPSHOT_PATH: file }), file };
 }
 
 const schemaCommand = (env: Record<string, string>, script: string) => node(`scripts/${script}.ts`, [], env);
@@ -160,7 +158,6 @@ describe('flows as code', () => {
   const booted = useBootedDatabase(directusEnv);
 
   it('rewires operations in place: successors swapped between two operations apply in one boot', async () => {
-    const file = path.join(await mkdtemp(path.join(tmpdir(), 'trm-config-test-')), 'config.yaml');
     const config = await readConfigFile(committed);
     const op = (key: string, resolve: string | null, x: number) => ({ key, name: key, type: 'log', position_x: x, position_y: 1, options: { message: key }, resolve, reject: null });
     const flow = (operations: ReturnType<typeof op>[]) => ({
@@ -169,8 +166,7 @@ describe('flows as code', () => {
     });
     const boot = async (operations: ReturnType<typeof op>[]) => {
       config.flows = [flow(operations)];
-      await writeFile(file, await configToYaml(config));
-      const result = await run('./entrypoint.sh', ['dry-run'], { ...booted().env, CONFIG_SNAPSHOT_PATH: file });
+      const { result, file } = await bootWithConfig(booted().env, config);
       expect(result.code, result.output).toBe(0);
       expect(await liveConfig(booted().db)).toEqual(await readConfigFile(file));
       return result;
@@ -186,38 +182,33 @@ describe('a configuration file that cannot be applied', () => {
   const booted = useBootedDatabase(directusEnv);
 
   it('fails step 3 naming the problem, and applies none of it', async () => {
-    const file = path.join(await mkdtemp(path.join(tmpdir(), 'trm-config-test-')), 'config.yaml');
     // A valid change to the settings, and a role that names a policy nobody defined.
     const config = await readConfigFile(committed);
     config.settings['project_name'] = 'Broken';
     config.roles.find((role) => role.name === 'Viewer')!.policies = ['Ghost policy'];
-    await writeFile(file, await configToYaml(config));
     const before = await liveConfig(booted().db);
-    const result = await run('./entrypoint.sh', ['dry-run'], { ...booted().env, CONFIG_SNAPSHOT_PATH: file });
+    const { result } = await bootWithConfig(booted().env, config);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('applying config.yaml failed, nothing of it was applied: policy "Ghost policy" is named by a role or public access, but neither the file nor the database holds it');
     expect(await liveConfig(booted().db)).toEqual(before);
   });
 
   it('refuses to activate more flows than Directus allows without a licence, and warns of permission rules it would ignore', async () => {
-    const file = path.join(await mkdtemp(path.join(tmpdir(), 'trm-config-test-')), 'config.yaml');
     const config = await readConfigFile(committed);
     const flow = (n: number) => ({
       name: `Flow ${n}`, icon: null, color: null, description: null, status: 'active', trigger: 'manual',
       accountability: 'all', options: null, operation: null, operations: [],
     });
     config.flows = [1, 2, 3, 4, 5, 6].map(flow);
-    await writeFile(file, await configToYaml(config));
     const before = await liveConfig(booted().db);
-    const tooMany = await run('./entrypoint.sh', ['dry-run'], { ...booted().env, CONFIG_SNAPSHOT_PATH: file });
+    const { result: tooMany } = await bootWithConfig(booted().env, config);
     expect(tooMany.code).toBe(1);
     expect(tooMany.stderr).toContain('config.yaml activates 6 flows; Directus without a licence runs at most 5, so nothing was applied');
     expect(await liveConfig(booted().db)).toEqual(before);
 
     config.flows = [flow(1)];
     config.policies.find((policy) => policy.name === 'Timekeeping')!.permissions[0]!.fields = ['status'];
-    await writeFile(file, await configToYaml(config));
-    const filtered = await run('./entrypoint.sh', ['dry-run'], { ...booted().env, CONFIG_SNAPSHOT_PATH: file });
+    const { result: filtered } = await bootWithConfig(booted().env, config);
     expect(filtered.code, filtered.output).toBe(0);
     expect(filtered.stderr).toContain('Directus without a licence ignores permission Timekeeping/entries.update (it has custom rules');
   });

@@ -25,6 +25,15 @@ export interface ConfigPlan {
   apply: (client: pg.ClientBase) => Promise<void>;
 }
 
+export interface ItemStatements<T> {
+  phase: number;
+  insert: (client: pg.ClientBase, item: T, name: string) => Promise<unknown>;
+  update: (client: pg.ClientBase, item: T, name: string) => Promise<unknown>;
+  remove: (client: pg.ClientBase, name: string) => Promise<unknown>;
+  // What a creation lists under it (a new role's policies).
+  createEdits?: (item: T) => PropertyEdit[];
+}
+
 export class Planner {
   readonly changes: PlannedChange[] = [];
   readonly ids: LiveConfig['ids'];
@@ -41,6 +50,37 @@ export class Planner {
 
   at(phase: number, statement: Statement): void {
     this.phases[phase]?.push(statement);
+  }
+
+  // One kind of item, matched by name between the database and the file: each new one is inserted,
+  // each that differs in `properties` updated (in `sql.phase`), each the file lacks deleted (last).
+  // Returns the file's items with what the database held of each, and the names of the deleted.
+  reconcile<T extends object>(
+    kind: ConfigKind,
+    collection: (item: T) => string,
+    live: Map<string, T>,
+    desired: Map<string, T>,
+    properties: Array<keyof T & string>,
+    sql: ItemStatements<T>,
+  ): { kept: Array<{ name: string; item: T; before: T | undefined }>; removed: string[] } {
+    const kept = [...desired].map(([name, item]) => {
+      const before = live.get(name);
+      const edits = diff(before, item, properties);
+      if (!before) {
+        this.record(kind, 'create', name, collection(item), sql.createEdits?.(item) ?? []);
+        this.at(sql.phase, (client) => sql.insert(client, item, name));
+      } else if (edits.length > 0) {
+        this.record(kind, 'change', name, collection(item), edits);
+        this.at(sql.phase, (client) => sql.update(client, item, name));
+      }
+      return { name, item, before };
+    });
+    const removed = [...live].filter(([name]) => !desired.has(name));
+    for (const [name, item] of removed) {
+      this.record(kind, 'delete', name, collection(item));
+      this.at(PHASE.deletions, (client) => sql.remove(client, name));
+    }
+    return { kept, removed: removed.map(([name]) => name) };
   }
 
   // Ids of items created by this plan are known only once their phase ran, hence the lookups.
