@@ -51,7 +51,7 @@ resolve_directus() {
 # Tables db-init and the boot own stay invisible to Directus: never listed, never "configured" into
 # ghost collections. tests/boot.test.ts checks this list against what db-init/ creates.
 hide_owned_tables() {
-  export DB_EXCLUDE_TABLES="${DB_EXCLUDE_TABLES:-spatial_ref_sys,sysdiagrams},migrations_applied,boot_state,positions"
+  export DB_EXCLUDE_TABLES="${DB_EXCLUDE_TABLES:-spatial_ref_sys,sysdiagrams},migrations_applied,boot_state,positions,recompute_outbox"
 }
 
 boot() {

@@ -1,61 +1,47 @@
 // Tenant isolation for the business collections: every read is narrowed to the user's organizations,
 // every create, update and delete is checked against the user's role in the organization of the row
-// (extensions/tenant-scope/rules.ts). Admins, internal calls without a user's accountability and the
+// (rules.ts). Admins, internal calls without a user's accountability and the
 // service accounts (processor, ingestion) are not narrowed.
-import { organizationsOf, roleNames, rolesIn, rowsOf, type Database } from './membership.ts';
+import type { HookConfig } from '@directus/types';
+import type { Accountability, Database } from '../shared/directus.ts';
+import { forbidden } from '../shared/errors.ts';
+import { organizationsOf, roleNames, rolesIn, rowsOf } from './membership.ts';
 import { COMMAND_REQUEST_FIELDS, RULES, SERVICE_ROLES, type OrgRole, type TenantRule } from './rules.ts';
 import { NOTHING, readScope, type Filter } from './scope.ts';
 
-interface Accountability {
-  user?: string | null;
-  admin?: boolean;
-  roles?: string[];
-}
 interface EventContext {
   database: Database;
   accountability: Accountability | null;
 }
-type FilterHandler<P, M> = (payload: P, meta: M, context: EventContext) => Promise<P>;
-interface HookRegister {
-  filter: <P, M>(event: string, handler: FilterHandler<P, M>) => void;
-}
 
-// Shaped like Directus's own errors, so the API answers 403 with this message and code FORBIDDEN.
-class TenantScopeError extends Error {
-  override readonly name = 'DirectusError';
-  readonly status = 403;
-  readonly code = 'FORBIDDEN';
-  readonly extensions = {};
-}
-
-export default function registerTenantScope({ filter }: HookRegister): void {
-  filter<{ filter?: Filter }, { collection: string }>('items.query', async (query, { collection }, context) => {
+const registerTenantScope: HookConfig = ({ filter }) => {
+  filter<{ filter?: Filter }>('items.query', async (query, { collection }, context) => {
     const scoped = await scopedUser(collection, context);
     if (scoped === undefined) return query;
     const scope = scoped.user ? readScope(scoped.rule.path, scoped.user, scoped.rule.read) : NOTHING;
     return { ...query, filter: query.filter ? { _and: [query.filter, scope] } : scope };
   });
 
-  filter<Record<string, unknown>, { collection: string }>('items.create', async (payload, { collection }, context) => {
+  filter<Record<string, unknown>>('items.create', async (payload, { collection }, context) => {
     const scoped = await scopedUser(collection, context);
     if (scoped === undefined) return payload;
     const user = requireUser(scoped.user, `create ${collection}`);
-    if (scoped.rule.create.length === 0) throw new TenantScopeError(`Only an administrator may create ${collection}.`);
+    if (scoped.rule.create.length === 0) throw forbidden(`Only an administrator may create ${collection}.`);
     const organizations = scoped.rule.path.kind === 'junction' ? undefined : await organizationsOf(context.database, scoped.rule.path, payload);
     const roles = await rolesIn(context.database, user, organizations);
     if (![...roles.values()].some((role) => scoped.rule.create.includes(role))) {
-      throw new TenantScopeError(
+      throw forbidden(
         `You may create ${collection} only in an organization where you are ${scoped.rule.create.join(' or ')}` +
           (organizations === undefined ? '.' : organizations.length === 0 ? '; the request names no organization.' : '.'),
       );
     }
     if (collection !== 'commands') return payload;
     const extra = Object.keys(payload).filter((field) => !COMMAND_REQUEST_FIELDS.includes(field));
-    if (extra.length > 0) throw new TenantScopeError(`A command request sets only ${COMMAND_REQUEST_FIELDS.join(', ')}; not ${extra.join(', ')}.`);
+    if (extra.length > 0) throw forbidden(`A command request sets only ${COMMAND_REQUEST_FIELDS.join(', ')}; not ${extra.join(', ')}.`);
     return { ...payload, requested_by: user, status: 'queued' };
   });
 
-  filter<Record<string, unknown>, { collection: string; keys: unknown[] }>('items.update', async (payload, { collection, keys }, context) => {
+  filter<Record<string, unknown>>('items.update', async (payload, { collection, keys }, context) => {
     const scoped = await scopedUser(collection, context);
     if (scoped === undefined) return payload;
     const user = requireUser(scoped.user, `update ${collection}`);
@@ -65,7 +51,7 @@ export default function registerTenantScope({ filter }: HookRegister): void {
       const allowed = grants.some((grant) => grant.fields === '*') ? undefined : new Set(grants.flatMap((grant) => grant.fields));
       const refused = Object.keys(payload).filter((field) => allowed !== undefined && !allowed.has(field));
       if (grants.length === 0 || refused.length > 0) {
-        throw new TenantScopeError(
+        throw forbidden(
           grants.length === 0
             ? `You may not change ${collection} item ${String(row['id'])}: your role in its organization does not allow it.`
             : `Your role in its organization lets you change only ${[...(allowed ?? [])].join(', ')} of ${collection}; not ${refused.join(', ')}.`,
@@ -75,19 +61,21 @@ export default function registerTenantScope({ filter }: HookRegister): void {
     return payload;
   });
 
-  filter<unknown[], { collection: string }>('items.delete', async (keys, { collection }, context) => {
+  filter<unknown[]>('items.delete', async (keys, { collection }, context) => {
     const scoped = await scopedUser(collection, context);
     if (scoped === undefined) return keys;
     const user = requireUser(scoped.user, `delete ${collection}`);
     for (const row of await rowsOf(context.database, collection, keys)) {
       const roles = await rolesOfRow(context.database, scoped.rule, row, user);
       if (!roles.some((role) => scoped.rule.delete.includes(role))) {
-        throw new TenantScopeError(`You may not delete ${collection} item ${String(row['id'])}: your role in its organization does not allow it.`);
+        throw forbidden(`You may not delete ${collection} item ${String(row['id'])}: your role in its organization does not allow it.`);
       }
     }
     return keys;
   });
-}
+};
+
+export default registerTenantScope;
 
 // The rule and user a request is held to, or undefined when it is not narrowed at all.
 async function scopedUser(collection: string, { accountability, database }: EventContext): Promise<{ rule: TenantRule; user: string | null } | undefined> {
@@ -103,6 +91,6 @@ async function rolesOfRow(db: Database, rule: TenantRule, row: Record<string, un
 }
 
 function requireUser(user: string | null, what: string): string {
-  if (!user) throw new TenantScopeError(`Sign in to ${what}.`);
+  if (!user) throw forbidden(`Sign in to ${what}.`);
   return user;
 }

@@ -1,11 +1,8 @@
+import type { Database } from '../shared/directus.ts';
 import type { OrganizationPath, OrgRole } from './rules.ts';
 
 // The SQL side of the rules: which organizations a row belongs to, and which roles a user holds
 // there. It runs on the request's own connection (its transaction, for writes).
-// Lists travel as one comma-separated text: knex would spread an array binding into several.
-export interface Database {
-  raw: (sql: string, bindings: unknown[]) => Promise<{ rows: Array<Record<string, unknown>> }>;
-}
 
 // The organizations of a stored row, or of a row about to be created (its payload). A vehicle or
 // device belongs to every organization it is registered with.

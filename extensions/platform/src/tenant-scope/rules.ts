@@ -32,7 +32,8 @@ export interface TenantRule {
 
 const EVENT: OrganizationPath = { kind: 'column', column: 'event_id', via: { table: 'events', path: { kind: 'column', column: 'organization_id' } } };
 const ENTRY: OrganizationPath = { kind: 'column', column: 'entry_id', via: { table: 'entries', path: EVENT } };
-const DEVICE: OrganizationPath = { kind: 'column', column: 'device_id', via: { table: 'devices', path: { kind: 'junction', table: 'organization_devices', column: 'device_id' } } };
+export const DEVICE_ORGANIZATIONS: OrganizationPath = { kind: 'junction', table: 'organization_devices', column: 'device_id' };
+const DEVICE: OrganizationPath = { kind: 'column', column: 'device_id', via: { table: 'devices', path: DEVICE_ORGANIZATIONS } };
 const ORGANIZATION: OrganizationPath = { kind: 'column', column: 'organization_id' };
 
 export const RULES: Record<string, TenantRule> = {
@@ -42,7 +43,7 @@ export const RULES: Record<string, TenantRule> = {
   organization_devices: { path: ORGANIZATION, read: ALL, create: ADMIN, update: [{ roles: ADMIN, fields: ['registered_at'] }], delete: ADMIN },
   // A vehicle or device is created on its own, then registered with an organization by its org-admin.
   vehicles: { path: { kind: 'junction', table: 'organization_vehicles', column: 'vehicle_id' }, read: ALL, create: ADMIN, update: [{ roles: ADMIN, fields: '*' }], delete: ADMIN },
-  devices: { path: { kind: 'junction', table: 'organization_devices', column: 'device_id' }, read: ALL, create: ADMIN, update: [{ roles: ADMIN, fields: '*' }], delete: ADMIN },
+  devices: { path: DEVICE_ORGANIZATIONS, read: ALL, create: ADMIN, update: [{ roles: ADMIN, fields: '*' }], delete: ADMIN },
   events: { path: ORGANIZATION, read: ALL, create: DIRECTION, update: [{ roles: DIRECTION, fields: ['name', 'slug', 'discipline', 'starts_at', 'ends_at'] }], delete: DIRECTION },
   classes: { path: EVENT, read: ALL, create: DIRECTION, update: [{ roles: DIRECTION, fields: ['code', 'name'] }], delete: DIRECTION },
   entries: {
@@ -60,6 +61,9 @@ export const RULES: Record<string, TenantRule> = {
   // Commands are created for a device of the user's organization, then only reported on (by ingestion).
   commands: { path: DEVICE, read: COMMANDING, create: COMMANDING, update: [], delete: [] },
 };
+
+// Who may mark a device's positions faulty (POST /positions/faulty), in an organization of the device.
+export const POSITION_FLAGGING: OrgRole[] = ['org-admin', 'race-director', 'timekeeper'];
 
 // What a person may send when creating a command; the rest is set for them or by ingestion.
 export const COMMAND_REQUEST_FIELDS = ['device_id', 'codec', 'command'];

@@ -1,0 +1,35 @@
+// Outbound device commands (docs/contracts/commands.md): a command created through Directus is routed
+// to the ingestion instance holding its device's socket as soon as it is stored; what ingestion reports
+// back is held to the command's state machine; a periodic sweep routes what a stopped process left
+// queued and expires what was never delivered.
+import type { HookConfig } from '@directus/types';
+import type { Context } from '../shared/directus.ts';
+import { positiveNumber, text } from '../shared/settings.ts';
+import { checkReport } from './report-back.ts';
+import { routeCommand } from './route.ts';
+import { sweepCommands } from './sweep.ts';
+
+const registerCommandRouting: HookConfig = ({ action, filter, schedule }, hookContext) => {
+  const context = hookContext as unknown as Context;
+  const expireSeconds = positiveNumber(context.env, 'COMMANDS_EXPIRE_SECONDS', 300);
+  const staleSeconds = positiveNumber(context.env, 'COMMANDS_STALE_SECONDS', 30);
+
+  // After the create has committed; the API has already answered `queued`.
+  action('commands.items.create', ({ key }) => {
+    routeCommand(context, String(key), expireSeconds).then(
+      (outcome) => outcome && context.logger.info(`[trm-platform] command ${String(key)}: ${outcome.status === 'routed' ? `routed to ${outcome.routed_to}` : outcome.error}`),
+      (err: Error) => context.logger.error(`[trm-platform] command ${String(key)} stays queued for the sweep: ${err.message}`),
+    );
+  });
+
+  filter<Record<string, unknown>>('commands.items.update', (payload, { keys }, { accountability, database }) =>
+    accountability ? checkReport(database as never, keys as unknown[], payload) : payload,
+  );
+
+  schedule(text(context.env, 'COMMANDS_SWEEP_SCHEDULE', '*/15 * * * * *'), async () => {
+    const { routed, expired } = await sweepCommands(context, { staleSeconds, expireSeconds });
+    if (routed + expired > 0) context.logger.info(`[trm-platform] command sweep: ${routed} routed late, ${expired} expired`);
+  });
+};
+
+export default registerCommandRouting;

@@ -1,0 +1,54 @@
+// POST /positions/faulty: a race director or timekeeper marks (or unmarks) the positions of one
+// device in a time window as faulty. Processor reads only `faulty = false` rows and recomputes the
+// window when it reads the request from Redis (docs/contracts/recompute-requests.md).
+import type { EndpointConfig } from '@directus/types';
+import type { Accountability, Context, SchemaOverview } from '../shared/directus.ts';
+import { positiveNumber } from '../shared/settings.ts';
+import { flagPositions } from './flag.ts';
+import { parseFlagRequest } from './flag-request.ts';
+import { drainOutbox } from './outbox.ts';
+
+interface DirectusRequest {
+  body: unknown;
+  schema: SchemaOverview;
+  accountability: Accountability | null;
+}
+
+const positionsEndpoint: EndpointConfig = {
+  id: 'positions',
+  handler: (router, endpointContext) => {
+    const context = endpointContext as unknown as Context;
+    const maxWindowHours = positiveNumber(context.env, 'POSITIONS_FLAG_MAX_WINDOW_HOURS', 24);
+
+    router.post('/faulty', async (req, res, next) => {
+      try {
+        const { body, schema, accountability } = req as unknown as DirectusRequest;
+        const request = parseFlagRequest(body, maxWindowHours);
+        const flagged = await flagPositions(context, schema, accountability, request);
+        // Committed: processor hears of it now, or from the scheduled drain once Redis is back.
+        const drained = await drainOutbox(context);
+        const { rows } = await context.database.raw('SELECT published_at FROM recompute_outbox WHERE id = ?', [flagged.requestId]);
+        const published = rows[0]?.['published_at'] != null;
+        res.json({
+          data: {
+            device_id: request.deviceId,
+            imei: flagged.imei,
+            from: request.from.toISOString(),
+            to: request.to.toISOString(),
+            faulty: request.faulty,
+            rows_changed: flagged.rowsChanged,
+            recompute_request: {
+              id: flagged.requestId,
+              status: published ? 'published' : 'pending',
+              ...(!published && drained.error ? { error: `Redis unavailable: ${drained.error}; it is kept and published once Redis is back` } : {}),
+            },
+          },
+        });
+      } catch (err) {
+        next(err);
+      }
+    });
+  },
+};
+
+export default positionsEndpoint;
