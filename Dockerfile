@@ -10,6 +10,17 @@ WORKDIR /build
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 RUN pnpm install --prod --frozen-lockfile --ignore-scripts
 
+# The extensions (extensions/platform), built by Directus's extensions SDK as `pnpm run build` builds
+# them in a checkout; only the built bundle goes into the image.
+FROM directus/directus:12.4.0 AS extensions
+USER root
+RUN npm install --global pnpm@12.4.2
+WORKDIR /build
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+RUN pnpm install --frozen-lockfile --ignore-scripts
+COPY extensions ./extensions
+RUN pnpm run build
+
 FROM directus/directus:12.4.0
 USER root
 # entrypoint.sh is bash (set -Eeuo pipefail, arrays); the official image is Alpine with busybox sh.
@@ -24,7 +35,8 @@ COPY --chown=node:node scripts ./scripts
 COPY --chown=node:node db-init ./db-init
 COPY --chown=node:node db-init-post ./db-init-post
 COPY --chown=node:node snapshots ./snapshots
-COPY --chown=node:node extensions ./extensions
+COPY --chown=node:node extensions/platform/package.json ./extensions/platform/package.json
+COPY --from=extensions --chown=node:node /build/extensions/platform/dist ./extensions/platform/dist
 COPY --chown=node:node entrypoint.sh ./entrypoint.sh
 # Placeholders only: the production check refuses a KEY or SECRET equal to them.
 COPY --chown=node:node .env.example ./.env.example

@@ -54,6 +54,11 @@ hide_owned_tables() {
   export DB_EXCLUDE_TABLES="${DB_EXCLUDE_TABLES:-spatial_ref_sys,sysdiagrams},migrations_applied,boot_state,positions,recompute_outbox"
 }
 
+# An extension that fails to load stops Directus instead of leaving it up without tenant scoping.
+require_extensions() {
+  export EXTENSIONS_MUST_LOAD="${EXTENSIONS_MUST_LOAD:-true}"
+}
+
 boot() {
   node "$APP_DIR/scripts/boot/main.ts" "$1"
 }
@@ -62,11 +67,11 @@ main() {
   cd "$APP_DIR"
   case "${1:-start}" in
     dry-run)
-      load_secrets; resolve_directus; hide_owned_tables
+      load_secrets; resolve_directus; hide_owned_tables; require_extensions
       boot dry-run
       ;;
     start)
-      load_secrets; resolve_directus; hide_owned_tables
+      load_secrets; resolve_directus; hide_owned_tables; require_extensions
       boot prepare
       exec pm2-runtime start "$APP_DIR/scripts/pm2.config.cjs"
       ;;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -166,6 +166,35 @@ describe('a fresh database whose pre-schema SQL fails', () => {
     // Step 3's worker, started ahead during step 1, was stopped with the boot (boots in this file run one at a time).
     const leftover = await run('pgrep', ['-f', 'schema-worker'], {});
     expect(leftover.stdout).toBe('');
+  });
+});
+
+describe('extensions that are not built, or older than their sources', () => {
+  const database = useDatabase();
+
+  it('refuse the boot before it touches the database, naming the file and `pnpm run build`', async () => {
+    const extensions = await mkdtemp(path.join(tmpdir(), 'trm-extensions-'));
+    const bundle = path.join(extensions, 'platform');
+    await mkdir(path.join(bundle, 'src'), { recursive: true });
+    await copyFile(path.join(repoDir, 'extensions/platform/package.json'), path.join(bundle, 'package.json'));
+    await writeFile(path.join(bundle, 'src', 'index.ts'), 'export default () => {};\n');
+    const db = database();
+    const dryRun = () => run('./entrypoint.sh', ['dry-run'], { ...db.env, ...directusSecrets, EXTENSIONS_PATH: extensions });
+
+    const unbuilt = await dryRun();
+    expect(unbuilt.code).toBe(1);
+    expect(unbuilt.stderr).toContain(`refusing to boot: ${bundle}/dist/app.js is missing: build the extensions with \`pnpm run build\``);
+
+    await mkdir(path.join(bundle, 'dist'));
+    for (const output of ['app.js', 'api.js']) {
+      await writeFile(path.join(bundle, 'dist', output), 'export default {};\n');
+      await utimes(path.join(bundle, 'dist', output), new Date('2026-01-01'), new Date('2026-01-01'));
+    }
+    const stale = await dryRun();
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain(`refusing to boot: ${bundle}/dist/app.js is older than ${bundle}/src: rebuild it with \`pnpm run build\``);
+    expect(stale.output).not.toContain('step 1/5');
+    expect(await db.query("SELECT to_regclass('migrations_applied') AS guard")).toEqual([{ guard: null }]);
   });
 });
 

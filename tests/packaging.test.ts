@@ -152,6 +152,22 @@ describe('Dockerfile', () => {
     expect(ignored('.env')).toBe(true);
   });
 
+  it('bakes in the extensions as `pnpm run build` builds them: the built bundle and its manifest, no sources', async () => {
+    const manifest: Yaml = JSON.parse(await read('extensions/platform/package.json'));
+    const outputs = Object.values<string>(manifest['directus:extension']['path']);
+    expect(outputs).toEqual(['dist/app.js', 'dist/api.js']);
+    const stageStart = instructions.findIndex((i) => i.getKeyword() === 'FROM' && args(i).at(-1) === 'extensions');
+    const stageEnd = instructions.findIndex((i, index) => index > stageStart && i.getKeyword() === 'FROM');
+    const stageRuns = instructions.slice(stageStart, stageEnd).filter((i) => i.getKeyword() === 'RUN').map((i) => args(i).join(' '));
+    expect(stageRuns).toContain('pnpm install --frozen-lockfile --ignore-scripts');
+    expect(stageRuns.at(-1)).toBe('pnpm run build');
+    expect(packageJson['scripts']['build']).toContain('directus-extension build');
+    const copies = finalStage.filter((i) => i instanceof Copy).map((i) => args(i).join(' '));
+    expect(copies).toContain('/build/extensions/platform/dist ./extensions/platform/dist');
+    expect(copies).toContain('extensions/platform/package.json ./extensions/platform/package.json');
+    expect(copies.filter((copy) => copy.includes('extensions') && copy.includes('src'))).toEqual([]);
+  });
+
   it('runs as an unprivileged user and checks health on /server/ping', () => {
     const users = finalStage.filter((instruction) => instruction.getKeyword() === 'USER');
     const user = users.at(-1)?.getArguments()[0]?.getValue().split(':')[0];

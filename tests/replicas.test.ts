@@ -1,36 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createConnection } from 'node:net';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBootedDatabase } from './support/databases.ts';
 import { bootFully, login, restClient, type RunningBoot } from './support/directus.ts';
+import { startRedisServer, type RedisServer } from './support/redis-server.ts';
 import { repoDir } from './support/run.ts';
 
 const admin = { email: 'admin@example.com', password: 'replicas-admin-password' };
 const secrets = { KEY: 'replicas-key-0123456789abcdef', SECRET: 'replicas-secret-0123456789abcdef', ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password };
-const redisUrl = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 // The multi-instance settings exactly as .env.example documents them, pointed at the test's Redis.
-async function documentedMultiInstanceSettings(): Promise<Record<string, string>> {
+async function documentedMultiInstanceSettings(redisUrl: string): Promise<Record<string, string>> {
   const example = await readFile(path.join(repoDir, '.env.example'), 'utf8');
   const block = /^# BEGIN multi-instance\n([\s\S]*?)^# END multi-instance$/m.exec(example)?.[1];
   if (!block) throw new Error('.env.example has no BEGIN/END multi-instance block');
   const settings = parseEnv(block.replace(/^# /gm, '')) as Record<string, string>;
   return { ...settings, REDIS: redisUrl };
-}
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port || 6379) }, () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      resolve(data.toString().startsWith('+PONG'));
-      socket.destroy();
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 // Two instances on one database, a collection created through the first, read through the second:
@@ -66,24 +53,18 @@ async function createThenReadElsewhere(env: Record<string, string>): Promise<{ c
 describe('more than one Directus instance on one database', () => {
   const booted = useBootedDatabase(secrets);
 
+  let redis: RedisServer;
   beforeAll(async () => {
-    if (!(await redisAnswers(redisUrl))) {
-      throw new Error(`no Redis answers at ${redisUrl}: start redis-server (bash .ci/run does) or set TEST_REDIS_URL`);
-    }
+    redis = await startRedisServer();
+  });
+  afterAll(async () => {
+    await redis?.close();
   });
 
   it('with the settings .env.example documents, a collection created through one is known to the other within moments', async () => {
-    const settings = await documentedMultiInstanceSettings();
+    const settings = await documentedMultiInstanceSettings(redis.url);
     expect(Object.keys(settings).sort()).toEqual(['CACHE_AUTO_PURGE', 'CACHE_ENABLED', 'CACHE_STORE', 'REDIS', 'SYNCHRONIZATION_STORE']);
-    // A namespace of this run's own: Redis pub/sub is shared by every client of the server.
-    const run = randomUUID().slice(0, 8);
-    const result = await createThenReadElsewhere({
-      ...booted().env,
-      ...settings,
-      REDIS_BUS_NAMESPACE: `trm-test-${run}:bus`,
-      CACHE_NAMESPACE: `trm-test-${run}:cache`,
-      SYNCHRONIZATION_NAMESPACE: `trm-test-${run}:sync`,
-    });
+    const result = await createThenReadElsewhere({ ...booted().env, ...settings });
     expect(result.created).toBe(200);
     expect(result.readElsewhere, result.body).toBe(200);
   });

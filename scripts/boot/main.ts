@@ -6,6 +6,7 @@ import { ConfigError, loadDotEnv, numberEnv } from '../lib/env.ts';
 import { error, info, seconds } from '../lib/log.ts';
 import { fromApp } from '../lib/paths.ts';
 import { schemaPolicyFromEnv, type SchemaPolicy } from '../schema/guard.ts';
+import { requireBuiltExtensions } from './built-extensions.ts';
 import { openBootContext, StepError, type BootContext } from './context.ts';
 import { refuseUnsafeProduction } from './production-safety.ts';
 import { bootstrap } from './steps/bootstrap.ts';
@@ -48,10 +49,11 @@ async function main(mode: string | undefined): Promise<number> {
   try {
     refuseUnsafeProduction();
     policy = schemaPolicyFromEnv();
+    await requireBuiltExtensions();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     error(`refusing to boot: ${err.message}`);
-    error('Nothing was written to the database. Fix the setting (see .env.example), then start again.');
+    error('Nothing was written to the database. Fix what it names (settings: see .env.example), then start again.');
     return 1;
   }
   let ctx: BootContext;

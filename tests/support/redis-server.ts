@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { freePort } from '../../scripts/lib/ports.ts';
 
 // A Redis server of the test's own, on a free port, that the test can stop and start again ("Redis
-// went away"): the real redis-server binary, keeping nothing on disk, so a restart starts empty.
+// went away"), keeping nothing on disk, so a restart starts empty: the redis-server binary where it
+// is installed (these machines, `.ci/run`), else redis:7 through testcontainers (Docker, the Gitea runner).
 export interface RedisServer {
   url: string;
   // A client for the test itself (it plays ingestion or processor).
@@ -14,51 +15,88 @@ export interface RedisServer {
   close: () => Promise<void>;
 }
 
+export const REDIS_IMAGE = 'redis:7.4-alpine';
+
+interface Backend {
+  host: string;
+  start: (port: number) => Promise<void>;
+  stop: () => Promise<void>;
+}
+
 export async function startRedisServer(): Promise<RedisServer> {
+  const backend = hasRedisServer() ? processBackend() : await containerBackend();
   const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  let child: ChildProcess | undefined;
+  const url = `redis://${backend.host}:${port}`;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    child.on('error', () => undefined);
-    const started = Date.now();
-    for (;;) {
-      if (child.pid === undefined) throw Object.assign(new Error('redis-server not found'), { code: 'ENOENT' });
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error('redis-server exited at once; is the port taken?');
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => undefined);
-      try {
-        if ((await probe.ping()) === 'PONG') return;
-      } catch {
-        if (Date.now() - started > 10_000) throw new Error(`redis-server did not answer on port ${port} within 10 s`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      } finally {
-        probe.disconnect();
-      }
-    }
+    await backend.start(port);
+    await waitForPong(url);
   };
-  const stop = async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    await exited;
-  };
-  try {
-    await start();
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new Error(missing ? 'these tests stop and start a Redis server of their own: install redis-server (Debian: apt-get install redis-server)' : (err as Error).message);
-  }
+  await start();
   const client = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: (attempt) => Math.min(attempt * 100, 500) });
   client.on('error', () => undefined);
   return {
     url,
     client,
-    stop,
+    stop: backend.stop,
     start,
     close: async () => {
       client.disconnect();
-      await stop();
+      await backend.stop();
     },
   };
+}
+
+function hasRedisServer(): boolean {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+function processBackend(): Backend {
+  let child: ChildProcess | undefined;
+  return {
+    host: '127.0.0.1',
+    start: async (port) => {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    },
+    stop: async () => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function containerBackend(): Promise<Backend> {
+  const { GenericContainer, getContainerRuntimeClient } = await import('testcontainers');
+  const runtime = await getContainerRuntimeClient().catch(() => {
+    throw new Error('these tests start and stop a Redis of their own: install redis-server (Debian: apt-get install redis-server) or make Docker available');
+  });
+  let container: Awaited<ReturnType<InstanceType<typeof GenericContainer>['start']>> | undefined;
+  return {
+    host: runtime.info.containerRuntime.host,
+    // The same host port every time, so that Directus finds it again at the address it was given.
+    start: async (port) => {
+      container = await new GenericContainer(REDIS_IMAGE).withExposedPorts({ container: 6379, host: port }).withCommand(['redis-server', '--save', '', '--appendonly', 'no']).start();
+    },
+    stop: async () => {
+      await container?.stop();
+      container = undefined;
+    },
+  };
+}
+
+async function waitForPong(url: string): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      if ((await probe.ping()) === 'PONG') return;
+    } catch {
+      if (Date.now() - started > 30_000) throw new Error(`no Redis answered at ${url} within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      probe.disconnect();
+    }
+  }
 }
