@@ -7,6 +7,7 @@ import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { node, repoDir } from './support/run.ts';
+import { committedSqlFiles } from './support/sql-folder.ts';
 
 // `pnpm run ci:dry-run`, the image workflow's gate without Docker, run as .ci/run runs it.
 const gate = (env: Record<string, string> = {}) => node('scripts/ci-dry-run.ts', [inject('pgUrl')], env);
@@ -16,7 +17,8 @@ describe('the CI gate (pnpm run ci:dry-run)', () => {
   it('passes the committed repository: fresh boot, idempotent second boot, schema in sync, full boot; then drops its database', async () => {
     const result = await gate();
     expect(result.code, result.output).toBe(0);
-    expect(result.stdout).toMatch(/\[gate\] 1\/4 a fresh database boots through steps 1–4: exit 0; 13 SQL file\(s\) applied/);
+    const sqlFiles = (await committedSqlFiles('db-init')).length + (await committedSqlFiles('db-init-post')).length;
+    expect(result.stdout).toContain(`[gate] 1/4 a fresh database boots through steps 1–4: exit 0; ${sqlFiles} SQL file(s) applied`);
     expect(result.stdout).toContain('[gate] 2/4 a second boot changes nothing: nothing applied, bootstrap and apply skipped');
     expect(result.stdout).toContain('[gate] 3/4 the database equals snapshots/schema.yaml and config.yaml: no collection, field, relation, role, policy, permission, flow or setting to create, change or delete');
     expect(result.stdout).toMatch(/\[gate\] 4\/4 the full boot answers \/server\/ping and stops cleanly: pong on port \d+, clean shutdown/);

@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { repoDir } from './run.ts';
 
 // A folder of SQL files for the runner, named like the real ones so the guard rows read naturally.
 export async function sqlFolder(name: string, files: Record<string, string>): Promise<string> {
@@ -8,4 +9,9 @@ export async function sqlFolder(name: string, files: Record<string, string>): Pr
   await mkdir(dir);
   await Promise.all(Object.entries(files).map(([file, sql]) => writeFile(path.join(dir, file), sql)));
   return dir;
+}
+
+// The repository's own SQL files of a folder (db-init, db-init-post), as the runner applies them.
+export async function committedSqlFiles(folder: string): Promise<string[]> {
+  return (await readdir(path.join(repoDir, folder))).filter((name) => name.endsWith('.sql')).sort();
 }

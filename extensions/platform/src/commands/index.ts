@@ -3,7 +3,7 @@
 // back is held to the command's state machine; a periodic sweep routes what a stopped process left
 // queued and expires what was never delivered.
 import type { HookConfig } from '@directus/types';
-import type { Context } from '../shared/directus.ts';
+import type { Context, Database } from '../shared/directus.ts';
 import { positiveNumber, text } from '../shared/settings.ts';
 import { checkReport } from './report-back.ts';
 import { routeCommand } from './route.ts';
@@ -23,7 +23,7 @@ const registerCommandRouting: HookConfig = ({ action, filter, schedule }, hookCo
   });
 
   filter<Record<string, unknown>>('commands.items.update', (payload, { keys }, { accountability, database }) =>
-    accountability ? checkReport(database as never, keys as unknown[], payload) : payload,
+    accountability ? checkReport(database as unknown as Database, keys as unknown[], payload) : payload,
   );
 
   schedule(text(context.env, 'COMMANDS_SWEEP_SCHEDULE', '*/15 * * * * *'), async () => {
