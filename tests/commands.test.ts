@@ -1,28 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { appendOnce } from '../extensions/platform/src/shared/append-once.ts';
-import { useBootedDatabase } from './support/databases.ts';
-import { bootFully, login, restClient, type RunningBoot } from './support/directus.ts';
-import { startRedisServer, type RedisServer } from './support/redis-server.ts';
-import { createPeople, createServiceAccount, eventually, seedOrganization, type Api, type Org } from './support/tenants.ts';
+import { streamEntries, usePlatform } from './support/platform.ts';
+import type { RedisServer } from './support/redis-server.ts';
+import { createPeople, createServiceAccount, eventually, type Api, type Org } from './support/tenants.ts';
 
 // Outbound device commands end to end (docs/contracts/commands.md): real Directus with the built
 // extension, real PostgreSQL, and a real Redis of the test's own that it stops and starts. The test
 // plays the ingestion instance: it registers the device's socket, reads its stream, reports back.
-const admin = { email: 'admin@example.com', password: 'commands-test-password' };
 const INGESTION_TOKEN = 'ingestion-static-token-for-commands';
 const EXPIRE_SECONDS = 6;
 const INSTANCE = 'ingestion-test-1';
 const STREAM = `commands:stream:${INSTANCE}`;
 
 describe('outbound commands: routed over Redis to the ingestion instance that holds the device', () => {
+  const platform = usePlatform('commands', { COMMANDS_EXPIRE_SECONDS: String(EXPIRE_SECONDS), COMMANDS_SWEEP_SCHEDULE: '* * * * * *' });
   let redis: RedisServer;
-  const booted = useBootedDatabase({
-    KEY: 'commands-test-key-0123456789abcdef',
-    SECRET: 'commands-test-secret-0123456789abcdef',
-    ADMIN_EMAIL: admin.email,
-    ADMIN_PASSWORD: admin.password,
-  });
-  let server: RunningBoot;
   let A: Org;
   let B: Org;
   let marshal: Api;
@@ -30,26 +22,12 @@ describe('outbound commands: routed over Redis to the ingestion instance that ho
   let marshalId: string;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    server = await bootFully({
-      ...booted().env,
-      STREAMS_REDIS: redis.url,
-      COMMANDS_EXPIRE_SECONDS: String(EXPIRE_SECONDS),
-      COMMANDS_SWEEP_SCHEDULE: '* * * * * *',
-    });
-    const asAdmin = restClient(server.baseUrl, await login(server.baseUrl, admin.email, admin.password));
-    A = await seedOrganization(asAdmin, 'a', '356307042441013');
-    B = await seedOrganization(asAdmin, 'b', '356307042441021');
+    const { server, asAdmin } = platform();
+    ({ redis, A, B } = platform());
     const people = await createPeople(server.baseUrl, asAdmin, { marshal: ['Marshal', [[A, 'marshal']]] });
     marshal = people.marshal!.api;
     marshalId = people.marshal!.id;
     ingestion = await createServiceAccount(server.baseUrl, asAdmin, 'ingestion', 'Ingestion', INGESTION_TOKEN);
-  });
-
-  afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.finished;
-    await redis?.close();
   });
 
   const holdSocket = (imei: string) => redis.client.set(`ingestion:socket:${imei}`, INSTANCE, 'EX', 60);
@@ -58,9 +36,9 @@ describe('outbound commands: routed over Redis to the ingestion instance that ho
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     return created.body!.data!;
   };
-  const row = async (id: string) => (await booted().db.query('SELECT status, routed_to, error, sent_at, acknowledged_at, response FROM commands WHERE id = $1', [id]))[0]!;
+  const row = async (id: string) => (await platform().db.query('SELECT status, routed_to, error, sent_at, acknowledged_at, response FROM commands WHERE id = $1', [id]))[0]!;
   const settled = (id: string) => eventually(() => row(id), (r) => r['status'] !== 'queued');
-  const entries = async () => (await redis.client.xrange(STREAM, '-', '+')).map(([, fields]) => Object.fromEntries(chunks(fields)));
+  const entries = () => streamEntries(redis.client, STREAM);
 
   it('queued → routed → sent → acknowledged, with the test playing the ingestion instance', async () => {
     await holdSocket(A.imei);
@@ -85,7 +63,7 @@ describe('outbound commands: routed over Redis to the ingestion instance that ho
     expect(seen.body?.data?.status).toBe('acknowledged');
     // Directus's activity log and revisions hold who asked (queued) and what ingestion reported; the
     // routing outcome is on the row itself (routed_to, routed_at, error), written without a user.
-    const history = await booted().db.query(
+    const history = await platform().db.query(
       `SELECT a.action, u.email, r.delta->>'status' AS status FROM directus_activity a
          JOIN directus_users u ON u.id = a."user" JOIN directus_revisions r ON r.activity = a.id
         WHERE a.collection = 'commands' AND a.item = $1 ORDER BY a.id`,
@@ -153,14 +131,14 @@ describe('outbound commands: routed over Redis to the ingestion instance that ho
     const foreign = await marshal('POST', '/items/commands', { device_id: B.device, command: 'cpureset' });
     expect(foreign.status).toBe(403);
     expect(foreign.body?.errors?.[0]?.message).toBe('You may create commands only in an organization where you are org-admin or race-director or marshal.');
-    expect(await booted().db.query('SELECT id FROM commands WHERE device_id = $1', [B.device])).toEqual([]);
+    expect(await platform().db.query('SELECT id FROM commands WHERE device_id = $1', [B.device])).toEqual([]);
     expect(await redis.client.xlen(STREAM)).toBe(before);
   });
 
   it('the sweep routes a command a stopped process left queued, once, and expires one no instance reported on', async () => {
     await holdSocket(A.imei);
     // As if Directus stopped between storing the row and routing it, after having appended it once.
-    const [stuck] = await booted().db.query<{ id: string }>(
+    const [stuck] = await platform().db.query<{ id: string }>(
       `INSERT INTO commands (id, device_id, command, status, requested_by, requested_at)
        VALUES (gen_random_uuid(), $1, 'setdigout 1', 'queued', $2, now() - interval '2 minutes') RETURNING id`,
       [A.device, marshalId],
@@ -181,8 +159,3 @@ describe('outbound commands: routed over Redis to the ingestion instance that ho
   });
 });
 
-function chunks(fields: string[]): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
-  for (let i = 0; i < fields.length; i += 2) pairs.push([fields[i]!, fields[i + 1]!]);
-  return pairs;
-}

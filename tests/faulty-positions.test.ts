@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { appendOnce } from '../extensions/platform/src/shared/append-once.ts';
-import { useBootedDatabase } from './support/databases.ts';
-import { bootFully, login, restClient, type RunningBoot } from './support/directus.ts';
-import { startRedisServer, type RedisServer } from './support/redis-server.ts';
-import { createPeople, eventually, seedOrganization, type Api, type Org, type Person } from './support/tenants.ts';
+import { streamEntries, usePlatform } from './support/platform.ts';
+import type { RedisServer } from './support/redis-server.ts';
+import { createPeople, eventually, type Api, type Org, type Person } from './support/tenants.ts';
 
 // POST /positions/faulty (docs/contracts/recompute-requests.md) against real Directus, PostgreSQL and a
 // Redis of the test's own; the test reads recompute:requests as processor would.
-const admin = { email: 'admin@example.com', password: 'faulty-test-password' };
 const STREAM = 'recompute:requests';
 const MAX_WINDOW_HOURS = 6;
 // 60 positions per device, one every 10 s from 08:00:00 to 08:09:50.
@@ -15,29 +13,15 @@ const START = Date.parse('2027-06-05T08:00:00Z');
 const at = (seconds: number) => new Date(START + seconds * 1000).toISOString();
 
 describe('faulty-position flagging: one audited request, one recompute request for processor', () => {
+  const platform = usePlatform('faulty', { POSITIONS_FLAG_MAX_WINDOW_HOURS: String(MAX_WINDOW_HOURS), RECOMPUTE_OUTBOX_SCHEDULE: '* * * * * *' });
   let redis: RedisServer;
-  const booted = useBootedDatabase({
-    KEY: 'faulty-test-key-0123456789abcdef',
-    SECRET: 'faulty-test-secret-0123456789abcdef',
-    ADMIN_EMAIL: admin.email,
-    ADMIN_PASSWORD: admin.password,
-  });
-  let server: RunningBoot;
   let A: Org;
   let B: Org;
   let people: Record<string, Person>;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    server = await bootFully({
-      ...booted().env,
-      STREAMS_REDIS: redis.url,
-      POSITIONS_FLAG_MAX_WINDOW_HOURS: String(MAX_WINDOW_HOURS),
-      RECOMPUTE_OUTBOX_SCHEDULE: '* * * * * *',
-    });
-    const asAdmin = restClient(server.baseUrl, await login(server.baseUrl, admin.email, admin.password));
-    A = await seedOrganization(asAdmin, 'a', '356307042441013');
-    B = await seedOrganization(asAdmin, 'b', '356307042441021');
+    const { server, asAdmin, db } = platform();
+    ({ redis, A, B } = platform());
     people = await createPeople(server.baseUrl, asAdmin, {
       timekeeper: ['Timekeeper', [[A, 'timekeeper']]],
       director: ['Race director', [[A, 'race-director']]],
@@ -46,34 +30,28 @@ describe('faulty-position flagging: one audited request, one recompute request f
       timekeeperB: ['Timekeeper', [[B, 'timekeeper']]],
     });
     for (const device of [A.imei, B.imei]) {
-      await booted().db.query(
+      await db.query(
         `INSERT INTO positions (device_id, ts, latitude, longitude) SELECT $1, $2::timestamptz + make_interval(secs => i * 10), 45.1, 7.6 FROM generate_series(0, 59) i`,
         [device, at(0)],
       );
     }
   });
 
-  afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.finished;
-    await redis?.close();
-  });
-
   const flag = (api: Api, body: Record<string, unknown>) => api<Record<string, any>>('POST', '/positions/faulty', body);
   // What processor reads: every query of its filters `faulty = false`.
   const valid = async (imei: string) =>
-    (await booted().db.query<{ ts: Date }>('SELECT ts FROM positions WHERE device_id = $1 AND faulty = false ORDER BY ts', [imei])).map((r) => r.ts.toISOString());
-  const requests = async () => (await redis.client.xrange(STREAM, '-', '+')).map(([id, fields]): Record<string, string> => ({ id, ...Object.fromEntries(pairs(fields)) }));
+    (await platform().db.query<{ ts: Date }>('SELECT ts FROM positions WHERE device_id = $1 AND faulty = false ORDER BY ts', [imei])).map((r) => r.ts.toISOString());
+  const requests = () => streamEntries(redis.client, STREAM);
   const activity = (imei: string) =>
-    booted().db.query(
+    platform().db.query(
       `SELECT a.action, a."user", r.data FROM directus_activity a JOIN directus_revisions r ON r.activity = a.id
         WHERE a.collection = 'positions' AND a.item = $1 ORDER BY a.id`,
       [imei],
     );
   const everything = async () => ({
-    faulty: await booted().db.query('SELECT device_id, count(*)::int AS n FROM positions WHERE faulty GROUP BY device_id ORDER BY device_id'),
-    outbox: await booted().db.query('SELECT count(*)::int AS n FROM recompute_outbox'),
-    activity: await booted().db.query(`SELECT count(*)::int AS n FROM directus_activity WHERE collection = 'positions'`),
+    faulty: await platform().db.query('SELECT device_id, count(*)::int AS n FROM positions WHERE faulty GROUP BY device_id ORDER BY device_id'),
+    outbox: await platform().db.query('SELECT count(*)::int AS n FROM recompute_outbox'),
+    activity: await platform().db.query(`SELECT count(*)::int AS n FROM directus_activity WHERE collection = 'positions'`),
     stream: await redis.client.xlen(STREAM),
   });
 
@@ -135,7 +113,7 @@ describe('faulty-position flagging: one audited request, one recompute request f
       ['marshal', flag(people.marshal!.api, { device_id: A.device, ...window }), 403, 'where you are org-admin or race-director or timekeeper'],
       ['timekeeper of B on A’s device', flag(people.timekeeperB!.api, { device_id: A.device, ...window }), 403, 'device 356307042441013 is not one'],
       ['timekeeper of A on B’s device', flag(people.timekeeper!.api, { device_id: B.device, ...window }), 403, 'device 356307042441021 is not one'],
-      ['no sign-in', fetch(`${server.baseUrl}/positions/faulty`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_id: A.device, ...window }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { errors?: Array<{ message: string }> } })), 401, 'Sign in to flag positions.'],
+      ['no sign-in', fetch(`${platform().server.baseUrl}/positions/faulty`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ device_id: A.device, ...window }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { errors?: Array<{ message: string }> } })), 401, 'Sign in to flag positions.'],
       ['reversed window', flag(people.timekeeper!.api, { device_id: A.device, ...window, from: at(30), to: at(0) }), 400, `The window is reversed: from (${at(30)}) is after to (${at(0)}).`],
       ['too wide', flag(people.timekeeper!.api, { device_id: A.device, ...window, to: at(7 * 3600) }), 400, `The window is 7 h wide; at most ${MAX_WINDOW_HOURS} h may be flagged at once (POSITIONS_FLAG_MAX_WINDOW_HOURS).`],
       ['no time zone', flag(people.timekeeper!.api, { device_id: A.device, ...window, from: '2027-06-05T08:00:00' }), 400, 'from must be an ISO 8601 timestamp with a time zone'],
@@ -159,7 +137,7 @@ describe('faulty-position flagging: one audited request, one recompute request f
     expect(request.status).toBe('pending');
     expect(request.error).toMatch(/^Redis unavailable: .*; it is kept and published once Redis is back$/);
     expect(await valid(A.imei)).not.toContain(at(300));
-    expect(await booted().db.query('SELECT published_at FROM recompute_outbox WHERE id = $1', [request.id])).toEqual([{ published_at: null }]);
+    expect(await platform().db.query('SELECT published_at FROM recompute_outbox WHERE id = $1', [request.id])).toEqual([{ published_at: null }]);
 
     // The restarted Redis is empty; the scheduled relay (every second here) publishes what waited.
     await redis.start();
@@ -168,13 +146,13 @@ describe('faulty-position flagging: one audited request, one recompute request f
     // More relay runs publish nothing more.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect(await requests()).toHaveLength(1);
-    const [row] = await booted().db.query('SELECT published_at, stream_entry_id FROM recompute_outbox WHERE id = $1', [request.id]);
+    const [row] = await platform().db.query('SELECT published_at, stream_entry_id FROM recompute_outbox WHERE id = $1', [request.id]);
     expect(row).toEqual({ published_at: expect.any(Date), stream_entry_id: published[0]!.id });
   });
 
   it('a relay that appended a request and stopped before marking it published does not append it again', async () => {
     // The appended-but-unmarked state: the entry and its marker are in Redis, the row is still pending.
-    const [{ id }] = (await booted().db.query<{ id: string }>(`SELECT nextval(pg_get_serial_sequence('recompute_outbox', 'id'))::text AS id`)) as [{ id: string }];
+    const [{ id }] = (await platform().db.query<{ id: string }>(`SELECT nextval(pg_get_serial_sequence('recompute_outbox', 'id'))::text AS id`)) as [{ id: string }];
     const first = await appendOnce(redis.client, {
       marker: `recompute:published:${id}`,
       stream: STREAM,
@@ -182,13 +160,13 @@ describe('faulty-position flagging: one audited request, one recompute request f
       maxLength: 0,
       fields: { request_id: id, device_id: A.imei },
     });
-    await booted().db.query(
+    await platform().db.query(
       `INSERT INTO recompute_outbox (id, device_id, window_from, window_to, faulty, reason, rows_changed)
        OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, true, 'crash test', 0)`,
       [id, A.imei, at(400), at(410)],
     );
     const [row] = await eventually(
-      () => booted().db.query('SELECT published_at, stream_entry_id FROM recompute_outbox WHERE id = $1', [id]),
+      () => platform().db.query('SELECT published_at, stream_entry_id FROM recompute_outbox WHERE id = $1', [id]),
       (rows) => rows[0]?.['published_at'] != null,
     );
     expect(row!['stream_entry_id']).toBe(first.entryId);
@@ -196,8 +174,3 @@ describe('faulty-position flagging: one audited request, one recompute request f
   });
 });
 
-function pairs(fields: string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (let i = 0; i < fields.length; i += 2) out.push([fields[i]!, fields[i + 1]!]);
-  return out;
-}

@@ -14,7 +14,7 @@ const registerCommandRouting: HookConfig = ({ action, filter, schedule }, hookCo
   const expireSeconds = positiveNumber(context.env, 'COMMANDS_EXPIRE_SECONDS', 300);
   const staleSeconds = positiveNumber(context.env, 'COMMANDS_STALE_SECONDS', 30);
 
-  // After the create has committed; the API has already answered `queued`.
+  // Once the row is committed as `queued`; the API's answer does not wait for routing.
   action('commands.items.create', ({ key }) => {
     routeCommand(context, String(key), expireSeconds).then(
       (outcome) => outcome && context.logger.info(`[trm-platform] command ${String(key)}: ${outcome.status === 'routed' ? `routed to ${outcome.routed_to}` : outcome.error}`),

@@ -3,6 +3,7 @@
 // window when it reads the request from Redis (docs/contracts/recompute-requests.md).
 import type { EndpointConfig } from '@directus/types';
 import type { Accountability, Context, SchemaOverview } from '../shared/directus.ts';
+import { unauthenticated } from '../shared/errors.ts';
 import { positiveNumber } from '../shared/settings.ts';
 import { flagPositions } from './flag.ts';
 import { parseFlagRequest } from './flag-request.ts';
@@ -23,6 +24,7 @@ const positionsEndpoint: EndpointConfig = {
     router.post('/faulty', async (req, res, next) => {
       try {
         const { body, schema, accountability } = req as unknown as DirectusRequest;
+        if (!accountability?.user && !accountability?.admin) throw unauthenticated('Sign in to flag positions.');
         const request = parseFlagRequest(body, maxWindowHours);
         const flagged = await flagPositions(context, schema, accountability, request);
         // Committed: processor hears of it now, or from the scheduled drain once Redis is back.

@@ -1,7 +1,7 @@
 import { organizationsOf, rolesIn } from '../tenant-scope/membership.ts';
 import { DEVICE_ORGANIZATIONS, POSITION_FLAGGING } from '../tenant-scope/rules.ts';
 import type { Accountability, Context, SchemaOverview } from '../shared/directus.ts';
-import { forbidden, notFound, unauthenticated } from '../shared/errors.ts';
+import { forbidden, notFound } from '../shared/errors.ts';
 import type { FlagRequest } from './flag-request.ts';
 
 export interface Flagged {
@@ -13,13 +13,12 @@ export interface Flagged {
 // Marks (or unmarks) one device's positions in a window as faulty. The update, the recompute request
 // for processor (recompute_outbox, published to Redis after the commit) and the audit entries
 // (directus_activity, directus_revisions) are one transaction: all of them happen or none does.
-export async function flagPositions(context: Context, schema: SchemaOverview, accountability: Accountability | null, request: FlagRequest): Promise<Flagged> {
-  if (!accountability?.user && !accountability?.admin) throw unauthenticated('Sign in to flag positions.');
+export async function flagPositions(context: Context, schema: SchemaOverview, accountability: Accountability, request: FlagRequest): Promise<Flagged> {
   const { rows } = await context.database.raw('SELECT id, imei FROM devices WHERE id = ?', [request.deviceId]);
   const device = rows[0];
   if (!device) throw notFound(`There is no device ${request.deviceId}.`);
   const imei = String(device['imei']);
-  if (!accountability.admin) await requireFlaggingRole(context, accountability.user!, request.deviceId, imei);
+  if (!accountability.admin) await requireFlaggingRole(context, String(accountability.user), request.deviceId, imei);
 
   return context.database.transaction(async (trx) => {
     const updated = await trx.raw('UPDATE positions SET faulty = ? WHERE device_id = ? AND ts BETWEEN ? AND ? AND faulty <> ?', [
