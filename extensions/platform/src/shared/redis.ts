@@ -18,7 +18,7 @@ interface Logger {
 
 let client: Redis | undefined;
 
-export function streamsRedis(env: Record<string, unknown>, logger: Logger): Redis {
+function streamsRedis(env: Record<string, unknown>, logger: Logger): Redis {
   if (client) return client;
   const url = env['STREAMS_REDIS'] ?? env['REDIS'];
   if (typeof url !== 'string' || url === '') throw new RedisUnavailable('no Redis is configured: set STREAMS_REDIS (or REDIS)');
