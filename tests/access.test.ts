@@ -117,7 +117,7 @@ describe('access control through the REST API: two organizations, one user per r
 
     const foreign = await as.marshal!('POST', '/items/commands', { device_id: B.device, command: 'getinfo' });
     expect(foreign.status).toBe(403);
-    expect(foreign.body?.errors?.[0]?.message).toBe('You may create commands only in an organization where you are org-admin or race-director or marshal.');
+    expect(foreign.body?.errors?.[0]?.message).toBe('You may send commands only to devices registered with an organization where you are org-admin, race-director or marshal.');
     // Not by naming someone else as requester or a status either.
     const forged = await as.marshal!('POST', '/items/commands', { device_id: A.device, command: 'cpureset', status: 'acknowledged' });
     expect(forged.status).toBe(403);

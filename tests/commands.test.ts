@@ -87,7 +87,7 @@ describe('outbound commands: routed over Redis to the ingestion instance that ho
     expect(backwards.status).toBe(400);
     expect(backwards.body?.errors?.[0]?.message).toBe(`Command ${created.id} is acknowledged; it cannot be reported sent (only from routed, sent, failed, expired).`);
     const rerouted = await ingestion('PATCH', `/items/commands/${created.id}`, { status: 'routed' });
-    expect(rerouted.body?.errors?.[0]?.message).toBe("A command report's status is one of sent, acknowledged, failed; not routed.");
+    expect(rerouted.body?.errors?.[0]?.message).toBe('A command report names its status, one of sent, acknowledged, failed; not routed.');
     const rewritten = await ingestion('PATCH', `/items/commands/${created.id}`, { command: 'cpureset' });
     expect(rewritten.body?.errors?.[0]?.message).toContain('not command');
     // People do not report at all.
@@ -130,7 +130,7 @@ describe('outbound commands: routed over Redis to the ingestion instance that ho
     const before = await redis.client.xlen(STREAM);
     const foreign = await marshal('POST', '/items/commands', { device_id: B.device, command: 'cpureset' });
     expect(foreign.status).toBe(403);
-    expect(foreign.body?.errors?.[0]?.message).toBe('You may create commands only in an organization where you are org-admin or race-director or marshal.');
+    expect(foreign.body?.errors?.[0]?.message).toBe('You may send commands only to devices registered with an organization where you are org-admin, race-director or marshal.');
     expect(await platform().db.query('SELECT id FROM commands WHERE device_id = $1', [B.device])).toEqual([]);
     expect(await redis.client.xlen(STREAM)).toBe(before);
   });

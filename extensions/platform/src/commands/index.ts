@@ -5,6 +5,8 @@
 import type { HookConfig } from '@directus/types';
 import type { Context, Database } from '../shared/directus.ts';
 import { positiveNumber, text } from '../shared/settings.ts';
+import { asSystem } from '../tenant-scope/scope.ts';
+import { withOrganization } from './request.ts';
 import { checkReport } from './report-back.ts';
 import { routeCommand } from './route.ts';
 import { sweepCommands } from './sweep.ts';
@@ -16,11 +18,16 @@ const registerCommandRouting: HookConfig = ({ action, filter, schedule }, hookCo
 
   // Once the row is committed as `queued`; the API's answer does not wait for routing.
   action('commands.items.create', ({ key }) => {
-    routeCommand(context, String(key), expireSeconds).then(
+    // Directus's own work, not the requester's, even though it starts inside their request.
+    asSystem(() => routeCommand(context, String(key), expireSeconds)).then(
       (outcome) => outcome && context.logger.info(`[trm-platform] command ${String(key)}: ${outcome.status === 'routed' ? `routed to ${outcome.routed_to}` : outcome.error}`),
       (err: Error) => context.logger.error(`[trm-platform] command ${String(key)} stays queued for the sweep: ${err.message}`),
     );
   });
+
+  // The organization a command is sent for, and its first state, in the payload, so that Directus's
+  // record of the create (activity, revision) shows them; the database derives and checks them again.
+  filter<Record<string, unknown>>('commands.items.create', (payload, _meta, { database }) => withOrganization(database as unknown as Database, payload));
 
   filter<Record<string, unknown>>('commands.items.update', (payload, { keys }, { accountability, database }) =>
     accountability ? checkReport(database as unknown as Database, keys as unknown[], payload) : payload,

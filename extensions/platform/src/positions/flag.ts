@@ -1,7 +1,6 @@
-import { organizationsOf, rolesIn } from '../tenant-scope/membership.ts';
-import { DEVICE_ORGANIZATIONS, POSITION_FLAGGING } from '../tenant-scope/rules.ts';
 import type { Accountability, Context, SchemaOverview } from '../shared/directus.ts';
 import { forbidden, notFound } from '../shared/errors.ts';
+import { asSystem } from '../tenant-scope/scope.ts';
 import type { FlagRequest } from './flag-request.ts';
 
 export interface Flagged {
@@ -14,11 +13,11 @@ export interface Flagged {
 // for processor (recompute_outbox, published to Redis after the commit) and the audit entries
 // (directus_activity, directus_revisions) are one transaction: all of them happen or none does.
 export async function flagPositions(context: Context, schema: SchemaOverview, accountability: Accountability, request: FlagRequest): Promise<Flagged> {
-  const { rows } = await context.database.raw('SELECT id, imei FROM devices WHERE id = ?', [request.deviceId]);
+  if (!accountability.admin) await requireFlaggingRight(context, String(accountability.user), request);
+  const { rows } = await asSystem(() => context.database.raw('SELECT id, imei FROM devices WHERE id = ?', [request.deviceId]));
   const device = rows[0];
   if (!device) throw notFound(`There is no device ${request.deviceId}.`);
   const imei = String(device['imei']);
-  if (!accountability.admin) await requireFlaggingRole(context, String(accountability.user), request.deviceId, imei);
 
   return context.database.transaction(async (trx) => {
     const updated = await trx.raw('UPDATE positions SET faulty = ? WHERE device_id = ? AND ts BETWEEN ? AND ? AND faulty <> ?', [
@@ -51,10 +50,15 @@ export async function flagPositions(context: Context, schema: SchemaOverview, ac
   });
 }
 
-async function requireFlaggingRole(context: Context, user: string, deviceId: string, imei: string): Promise<void> {
-  const organizations = await organizationsOf(context.database, DEVICE_ORGANIZATIONS, { id: deviceId });
-  const roles = await rolesIn(context.database, user, organizations);
-  if (![...roles.values()].some((role) => POSITION_FLAGGING.includes(role))) {
-    throw forbidden(`You may flag positions only of devices of an organization where you are ${POSITION_FLAGGING.join(' or ')}; device ${imei} is not one.`);
+// Positions belong to the organization whose event the device served in that window, or to the
+// organizations holding it (tenant.may_flag, db-init-post/011). A device of another organization, a
+// window outside one's own and a device that does not exist get the same answer.
+async function requireFlaggingRight(context: Context, user: string, request: FlagRequest): Promise<void> {
+  const { rows } = await context.database.raw('SELECT tenant.may_flag(?, ?, ?, ?) AS allowed', [user, request.deviceId, request.from, request.to]);
+  if (rows[0]?.['allowed'] !== true) {
+    throw forbidden(
+      'You may flag positions only of a device in a window that belongs to an organization where you are org-admin, ' +
+        'race-director or timekeeper: within one of its events the device served, or any time for a device only it holds.',
+    );
   }
 }

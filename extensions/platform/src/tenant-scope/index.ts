@@ -1,96 +1,83 @@
-// Tenant isolation for the business collections: every read is narrowed to the user's organizations,
-// every create, update and delete is checked against the user's role in the organization of the row
-// (rules.ts). Admins, internal calls without a user's accountability and the
-// service accounts (processor, ingestion) are not narrowed.
+// Tenant isolation. PostgreSQL holds it (db-init-post/010–013): row-level security decides what a
+// person sees, a trigger decides what a person may write. This hook makes Directus run a person's
+// statements as that person (scope.ts, session.ts, services.ts), answers the database's refusals as
+// 403s, checks deletes before Directus runs them, narrows subscription delete events, and refuses
+// people every business collection the database does not protect yet (fail closed).
+// docs/security.md is the threat model.
 import type { HookConfig } from '@directus/types';
-import type { Accountability, Database } from '../shared/directus.ts';
+import type { Accountability, Context, SchemaOverview } from '../shared/directus.ts';
 import { forbidden } from '../shared/errors.ts';
-import { organizationsOf, roleNames, rolesIn, rowsOf } from './membership.ts';
-import { COMMAND_REQUEST_FIELDS, RULES, SERVICE_ROLES, type OrgRole, type TenantRule } from './rules.ts';
-import { NOTHING, readScope, type Filter } from './scope.ts';
+import { translateRefusal } from './database-errors.ts';
+import { guardCollabJoin } from './collab.ts';
+import { checkDelete, checkWrite } from './write-checks.ts';
+import { deletionsSeenBy, narrowDeleteEvents, narrowGraphQLDeletes, trackSubscriptions } from './deletions.ts';
+import { loadProtectedTables } from './protected-tables.ts';
+import { currentScope, runAs, scopeResolver } from './scope.ts';
+import { scopeServiceCalls, type DirectusServices } from './services.ts';
+import { switchSessionsByScope } from './session.ts';
 
-interface EventContext {
-  database: Database;
+interface Request {
+  accountability?: Accountability | null;
+}
+// The part of Express's app this hook uses.
+interface Express {
+  use: (handler: (req: Request, res: never, next: (err?: unknown) => void) => void) => void;
+}
+interface ItemsEventContext {
+  database: Context['database'];
+  schema: SchemaOverview;
   accountability: Accountability | null;
 }
 
-const registerTenantScope: HookConfig = ({ filter }) => {
-  filter<{ filter?: Filter }>('items.query', async (query, { collection }, context) => {
-    const scoped = await scopedUser(collection, context);
-    if (scoped === undefined) return query;
-    const scope = scoped.user ? readScope(scoped.rule.path, scoped.user, scoped.rule.read) : NOTHING;
-    return { ...query, filter: query.filter ? { _and: [query.filter, scope] } : scope };
+const registerTenantScope: HookConfig = ({ filter, action, init }, hookContext) => {
+  const context = hookContext as unknown as Context & { services: DirectusServices & { GraphQLService: { prototype: object } } };
+  const resolve = scopeResolver(context.database);
+  const tables = loadProtectedTables(context.database);
+  // A failure here (no database) must not become an unhandled rejection before the first request.
+  tables.catch((err: Error) => context.logger.error(`[trm-platform] tenant scope: cannot read the protected tables: ${err.message}`));
+
+  switchSessionsByScope(context.database);
+  scopeServiceCalls(context.services, resolve);
+
+  // Statements a request makes outside the services (custom endpoints, Directus controllers) run in
+  // the requester's scope too.
+  init('routes.before', ({ app }) => {
+    (app as Express).use((req, _res, next) => {
+      resolve(req.accountability).then((scope) => runAs(scope, next), next);
+    });
   });
 
-  filter<Record<string, unknown>>('items.create', async (payload, { collection }, context) => {
-    const scoped = await scopedUser(collection, context);
-    if (scoped === undefined) return payload;
-    const user = requireUser(scoped.user, `create ${collection}`);
-    if (scoped.rule.create.length === 0) throw forbidden(`Only an administrator may create ${collection}.`);
-    const organizations = scoped.rule.path.kind === 'junction' ? undefined : await organizationsOf(context.database, scoped.rule.path, payload);
-    const roles = await rolesIn(context.database, user, organizations);
-    if (![...roles.values()].some((role) => scoped.rule.create.includes(role))) {
-      throw forbidden(
-        `You may create ${collection} only in an organization where you are ${scoped.rule.create.join(' or ')}` +
-          (organizations === undefined ? '.' : organizations.length === 0 ? '; the request names no organization.' : '.'),
-      );
-    }
-    if (collection !== 'commands') return payload;
-    const extra = Object.keys(payload).filter((field) => !COMMAND_REQUEST_FIELDS.includes(field));
-    if (extra.length > 0) throw forbidden(`A command request sets only ${COMMAND_REQUEST_FIELDS.join(', ')}; not ${extra.join(', ')}.`);
-    return { ...payload, requested_by: user, status: 'queued' };
-  });
+  filter('database.error', (error) => translateRefusal(error));
 
-  filter<Record<string, unknown>>('items.update', async (payload, { collection, keys }, context) => {
-    const scoped = await scopedUser(collection, context);
-    if (scoped === undefined) return payload;
-    const user = requireUser(scoped.user, `update ${collection}`);
-    for (const row of await rowsOf(context.database, collection, keys)) {
-      const roles = await rolesOfRow(context.database, scoped.rule, row, user);
-      const grants = scoped.rule.update.filter((grant) => grant.roles.some((role) => roles.includes(role)));
-      const allowed = grants.some((grant) => grant.fields === '*') ? undefined : new Set(grants.flatMap((grant) => grant.fields));
-      const refused = Object.keys(payload).filter((field) => allowed !== undefined && !allowed.has(field));
-      if (grants.length === 0 || refused.length > 0) {
-        throw forbidden(
-          grants.length === 0
-            ? `You may not change ${collection} item ${String(row['id'])}: your role in its organization does not allow it.`
-            : `Your role in its organization lets you change only ${[...(allowed ?? [])].join(', ')} of ${collection}; not ${refused.join(', ')}.`,
-        );
-      }
+  // Fail closed: a business collection without the database's protection is nobody's but the admins'.
+  const requireProtected = async (collection: string) => {
+    if (currentScope().kind === 'person' && !(await tables).names.has(collection)) {
+      throw forbidden(`${collection} has no tenant rules yet, so only administrators may use it (docs/security.md).`);
     }
-    return payload;
-  });
+  };
+  filter('items.query', async (query, { collection }) => (await requireProtected(collection), query));
+  filter('items.create', async (payload, { collection }) => (await requireProtected(collection), payload));
+  // Updates and deletes are checked before anything else looks at them (write-checks.ts).
+  const checkChange = async (collection: string, action: 'update' | 'delete', keys: unknown[], eventContext: unknown) => {
+    const { database, schema } = eventContext as ItemsEventContext;
+    await requireProtected(collection);
+    const protectedTable = (await tables).names.has(collection);
+    if (action === 'update' && protectedTable) await checkWrite(database, currentScope(), collection, 'update', keys);
+    if (action === 'delete') await checkDelete(database, schema, currentScope(), collection, keys, protectedTable);
+  };
+  filter('items.update', async (payload, { collection, keys }, eventContext) => (await checkChange(collection, 'update', keys, eventContext), payload));
+  filter<unknown[]>('items.delete', async (keys, { collection }, eventContext) => (await checkChange(collection, 'delete', keys, eventContext), keys));
 
-  filter<unknown[]>('items.delete', async (keys, { collection }, context) => {
-    const scoped = await scopedUser(collection, context);
-    if (scoped === undefined) return keys;
-    const user = requireUser(scoped.user, `delete ${collection}`);
-    for (const row of await rowsOf(context.database, collection, keys)) {
-      const roles = await rolesOfRow(context.database, scoped.rule, row, user);
-      if (!roles.some((role) => scoped.rule.delete.includes(role))) {
-        throw forbidden(`You may not delete ${collection} item ${String(row['id'])}: your role in its organization does not allow it.`);
-      }
-    }
-    return keys;
+  const seenBy = deletionsSeenBy(context.database);
+  const track = trackSubscriptions(tables, resolve);
+  const guardJoin = guardCollabJoin(context.database, tables);
+  const narrow = narrowDeleteEvents(tables, resolve, seenBy);
+  filter<Parameters<typeof track>[0]>('websocket.message', async (message, { client }) => {
+    await guardJoin(message, await resolve(client.accountability));
+    return track(message, client);
   });
+  action('websocket.connect', ({ client }) => narrow(client));
+  narrowGraphQLDeletes(context.services.GraphQLService, tables, resolve, seenBy);
 };
 
 export default registerTenantScope;
-
-// The rule and user a request is held to, or undefined when it is not narrowed at all.
-async function scopedUser(collection: string, { accountability, database }: EventContext): Promise<{ rule: TenantRule; user: string | null } | undefined> {
-  const rule = RULES[collection];
-  if (!rule || !accountability || accountability.admin) return undefined;
-  const names = await roleNames(database, accountability.roles ?? []);
-  if (names.some((name) => SERVICE_ROLES.includes(name))) return undefined;
-  return { rule, user: accountability.user ?? null };
-}
-
-async function rolesOfRow(db: Database, rule: TenantRule, row: Record<string, unknown>, user: string): Promise<OrgRole[]> {
-  return [...(await rolesIn(db, user, await organizationsOf(db, rule.path, row))).values()];
-}
-
-function requireUser(user: string | null, what: string): string {
-  if (!user) throw forbidden(`Sign in to ${what}.`);
-  return user;
-}

@@ -1,25 +1,43 @@
-import type { OrganizationPath, OrgRole } from './rules.ts';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Accountability, Database } from '../shared/directus.ts';
 
-export type Filter = Record<string, unknown>;
+// Whom a statement runs for. A person's statements are narrowed by PostgreSQL to their organizations
+// (db-init-post/010–012); Directus's own work, administrators and the service accounts are not.
+export type Scope = { kind: 'system' } | { kind: 'person'; user: string | null };
+export const SYSTEM: Scope = { kind: 'system' };
 
-// The query filter that keeps a read to rows of organizations where `user` holds one of `roles`.
-// Directus reads a filter on a one-to-many field as "some related row matches all of it", so the
-// user and the role are matched on one organization_users row.
-export function readScope(path: OrganizationPath, user: string, roles: OrgRole[]): Filter {
-  const member = { members: { user_id: { _eq: user }, role: { _in: roles } } };
-  return toOrganization(path, member);
+// Roles of service accounts that work across organizations (snapshots/config.yaml): processor reads
+// every business table, ingestion reports on every command.
+export const SERVICE_ROLES = ['Processor', 'Ingestion'];
+
+const storage = new AsyncLocalStorage<Scope>();
+
+// Outside any request or service call (schedules, boot-time work) statements run as Directus itself.
+export const currentScope = (): Scope => storage.getStore() ?? SYSTEM;
+export const runAs = <T>(scope: Scope, work: () => T): T => storage.run(scope, work);
+// For the platform's own work inside a person's request (routing a command, recording an audit entry).
+export const asSystem = <T>(work: () => T): T => storage.run(SYSTEM, work);
+
+export type ScopeResolver = (accountability: Accountability | null | undefined) => Promise<Scope>;
+
+// The scope of an accountability. Role names are read once per role and kept for a while, since every
+// service call asks; a renamed service role is recognised within ROLE_NAMES_TTL_MS.
+const ROLE_NAMES_TTL_MS = 30_000;
+
+export function scopeResolver(database: Database): ScopeResolver {
+  const names = new Map<string, { name: string; until: number }>();
+  const isService = async (roles: string[]): Promise<boolean> => {
+    const now = Date.now();
+    const missing = roles.filter((role) => (names.get(role)?.until ?? 0) < now);
+    if (missing.length > 0) {
+      const { rows } = await asSystem(() => database.raw("SELECT id, name FROM directus_roles WHERE id = ANY(string_to_array(?, ',')::uuid[])", [missing.join(',')]));
+      for (const row of rows) names.set(String(row['id']), { name: String(row['name']), until: now + ROLE_NAMES_TTL_MS });
+    }
+    return roles.some((role) => SERVICE_ROLES.includes(names.get(role)?.name ?? ''));
+  };
+  return async (accountability) => {
+    if (!accountability || accountability.admin) return SYSTEM;
+    if (await isService(accountability.roles ?? [])) return SYSTEM;
+    return { kind: 'person', user: accountability.user ?? null };
+  };
 }
-
-function toOrganization(path: OrganizationPath, member: Filter): Filter {
-  switch (path.kind) {
-    case 'self':
-      return member;
-    case 'column':
-      return { [path.column]: path.via ? toOrganization(path.via.path, member) : member };
-    case 'junction':
-      return { [`$FOLLOW(${path.table}, ${path.column})`]: { organization_id: member } };
-  }
-}
-
-// A filter no row matches: the scope of someone who is nobody.
-export const NOTHING: Filter = { _and: [{ _or: [] }] };
