@@ -1,5 +1,5 @@
 // `pnpm run db:init`: apply one SQL folder (DB_INIT_DIR, default db-init/) outside the boot.
-import { connectWithRetry } from './lib/connect.ts';
+import { connectWithRetry, DatabaseUnreachableError } from './lib/connect.ts';
 import { dbConfigFromEnv } from './lib/db-config.ts';
 import { resolveConfiguration, numberEnv } from './lib/env.ts';
 import { error, info, seconds } from './lib/log.ts';
@@ -17,5 +17,6 @@ try {
   }
 } catch (err) {
   error(`db-init failed after ${seconds(started)}: ${(err as Error).message}`);
+  if (err instanceof DatabaseUnreachableError) error(err.advice);
   process.exitCode = 1;
 }

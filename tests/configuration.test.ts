@@ -1,12 +1,13 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConfigError, NO_CONFIG_FILE, resolveConfiguration } from '../scripts/lib/env.ts';
 import { answersPing } from '../scripts/lib/ping.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { createDatabase, type TestDatabase } from './support/databases.ts';
 import { bootFully, login } from './support/directus.ts';
+import { run } from './support/run.ts';
 
 async function envFile(lines: Record<string, string>, name = '.env'): Promise<string> {
   const file = path.join(await mkdtemp(path.join(tmpdir(), 'trm-config-')), name);
@@ -93,5 +94,21 @@ describe('a boot configured by a mix of environment and .env', () => {
     // The file's database was never touched: no table, no extension.
     expect(await fileDb.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')")).toEqual([{ n: 0 }]);
     expect(await fileDb.query("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'")).toEqual([]);
+  });
+});
+
+// What a newcomer meets first when .env names a role or database the server does not have.
+describe('a database that refuses the connection', () => {
+  it('stops at once, saying why it did not retry and the command that creates what is missing', async () => {
+    const role = 'trm_no_such_role';
+    const server = new URL(inject('pgUrl'));
+    const result = await run('./entrypoint.sh', ['dry-run'], {
+      DB_HOST: server.hostname, DB_PORT: server.port || '5432', DB_DATABASE: 'trm_no_such_database', DB_USER: role, DB_PASSWORD: 'irrelevant-password',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`refused the connection: role "${role}" does not exist (SQLSTATE 28000); not retried, since waiting does not change that`);
+    expect(result.stderr).toContain(`-c "CREATE ROLE ${role} LOGIN PASSWORD '<DB_PASSWORD>'" -c "CREATE DATABASE trm_no_such_database OWNER ${role}"`);
+    expect(result.output).not.toContain('attempt(s)');
+    expect(result.output).not.toContain('irrelevant-password');
   });
 });

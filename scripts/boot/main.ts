@@ -4,6 +4,7 @@
 //   node scripts/boot/main.ts dry-run   steps 1–4, exit 0 on success (the CI gate)
 //   node scripts/boot/main.ts start     steps 1–5
 import { withBootLock } from '../lib/boot-lock.ts';
+import { DatabaseUnreachableError } from '../lib/connect.ts';
 import { ConfigError, numberEnv, resolveConfiguration } from '../lib/env.ts';
 import { error, info, seconds } from '../lib/log.ts';
 import { fromApp } from '../lib/paths.ts';
@@ -68,7 +69,7 @@ async function main(mode: string | undefined): Promise<number> {
     ctx = await openBootContext(policy);
   } catch (err) {
     error(`cannot start the boot: ${(err as Error).message}`);
-    error('Set the DB_* variables (see .env.example) and make sure the database accepts connections.');
+    error(err instanceof DatabaseUnreachableError ? err.advice : 'Set the DB_* variables (see .env.example) and make sure the database accepts connections.');
     return 1;
   }
   const booted = await withBootLock(ctx.client, numberEnv('BOOT_LOCK_TIMEOUT', 600), () => runSteps(ctx)).finally(
