@@ -5,6 +5,7 @@
 //   node scripts/boot/main.ts start     steps 1–5
 import { withBootLock } from '../lib/boot-lock.ts';
 import { DatabaseUnreachableError } from '../lib/connect.ts';
+import { environmentSettings } from '../config/environment-settings.ts';
 import { ConfigError, numberEnv, resolveConfiguration } from '../lib/env.ts';
 import { error, info, seconds } from '../lib/log.ts';
 import { fromApp } from '../lib/paths.ts';
@@ -55,6 +56,7 @@ async function main(mode: string | undefined): Promise<number> {
     resolveConfiguration();
     await addBootSettings();
     refuseUnsafeProduction();
+    environmentSettings();
     policy = schemaPolicyFromEnv();
     await requireBuiltExtensions();
     if (mode === 'start') pm2Runtime = pm2RuntimePath();
