@@ -33,7 +33,7 @@ export interface DemoOptions {
 
 // Published in the README: demo users must never exist in production (the CLI refuses there).
 export const DEMO_PASSWORD = 'demo-password';
-export const DEMO_EMAIL_DOMAIN = 'demo.trm.example';
+export const DEMO_EMAIL_DOMAIN = 'demo.example.com';
 
 // A stable UUID (version 5 layout) for a name within the demo.
 export function demoId(name: string): string {
