@@ -12,7 +12,7 @@ import { sweepCommands } from './sweep.ts';
 
 const registerCommandRouting: HookConfig = ({ action, filter, schedule }, hookContext) => {
   const context = hookContext as unknown as Context;
-  announceStreamsRedis(context.env, context.logger);
+  action('server.start', () => announceStreamsRedis(context.env, context.logger));
   const expireSeconds = positiveNumber(context.env, 'COMMANDS_EXPIRE_SECONDS', 300);
   const staleSeconds = positiveNumber(context.env, 'COMMANDS_STALE_SECONDS', 30);
 

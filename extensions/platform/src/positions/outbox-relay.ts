@@ -7,9 +7,9 @@ import { drainOutbox } from './outbox.ts';
 
 // One warning when requests start waiting for Redis, not one per tick while they wait; the next
 // comes only after they were published (or none waited) in between.
-const registerOutboxRelay: HookConfig = ({ schedule }, hookContext) => {
+const registerOutboxRelay: HookConfig = ({ action, schedule }, hookContext) => {
   const context = hookContext as unknown as Context;
-  announceStreamsRedis(context.env, context.logger);
+  action('server.start', () => announceStreamsRedis(context.env, context.logger));
   let waiting = false;
   schedule(text(context.env, 'RECOMPUTE_OUTBOX_SCHEDULE', '*/10 * * * * *'), async () => {
     const { published, pending, error } = await drainOutbox(context);

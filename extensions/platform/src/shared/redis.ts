@@ -24,8 +24,9 @@ function streamsRedisUrl(env: Record<string, unknown>): string | undefined {
   return typeof url === 'string' && url !== '' ? url : undefined;
 }
 
-// Said once per Directus process, by whichever entry of the bundle registers first: what the
-// platform does with the streams Redis, or what works without one and what does not.
+// Said once per Directus server process when it starts listening (not by the CLI or the boot's
+// schema worker, which load the extensions too): what the platform does with the streams Redis, or
+// what works without one and what does not.
 export function announceStreamsRedis(env: Record<string, unknown>, logger: Logger): void {
   if (announced) return;
   announced = true;
