@@ -35,7 +35,7 @@ async function main(args: string[]): Promise<number> {
     info(total === 0 ? `${target} already holds the whole demo sample: nothing added (${seconds(started)})` : `added to ${target}: ${summary(counts)} (${seconds(started)})`);
     info(`log in with password ${sample.password} as any of:`);
     for (const login of sample.logins) info(`  ${login.email.padEnd(40)} ${login.role.padEnd(14)} ${login.organization}`);
-    info('and the crews (participants), e.g. the users of entry_crew. Remove it all again with: pnpm run demo --remove');
+    info('and as any crew member of the rally (entry_crew; a participant). Take it all out again with: pnpm run demo --remove');
     return 0;
   } finally {
     await client.end();

@@ -34,7 +34,7 @@ const steps: Array<{ name: string; run: (ctx: BootContext) => Promise<string>; a
   {
     name: 'directus schema apply',
     run: schemaApply,
-    advice: 'The snapshot does not apply to this database: fix the conflict it names, or regenerate the snapshot from a database that boots (README, "Changing the schema").',
+    advice: 'The snapshot does not apply to this database: fix the conflict it names, or regenerate the snapshot from a database that boots (docs/schema.md, "Changing the schema").',
   },
   {
     name: 'db-init-post (post-schema SQL)',
