@@ -24,9 +24,10 @@ RUN pnpm run build
 FROM directus/directus:12.4.0
 USER root
 # entrypoint.sh is bash (set -Eeuo pipefail, arrays); the official image is Alpine with busybox sh.
-# The boot scripts are TypeScript run by Node's type stripping: fail the build if Node lacks it.
+# The boot scripts are TypeScript run by Node's type stripping, and the boot becomes pm2-runtime with
+# process.execve (Node 22.15+): fail the build if Node lacks either.
 RUN apk add --no-cache bash \
- && node -e "if (!process.features.typescript) { console.error('Node ' + process.version + ' cannot strip types'); process.exit(1) }"
+ && node -e "if (!process.features.typescript || typeof process.execve !== 'function') { console.error('Node ' + process.version + ' cannot strip types or execve'); process.exit(1) }"
 USER node
 WORKDIR /directus
 COPY --chown=node:node package.json ./scripts/package.json

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Boots the platform's Directus: steps 1–4 in TypeScript (scripts/boot/main.ts), then step 5 execs
-# pm2-runtime so PID 1 forwards signals and Directus shuts down cleanly.
+# Boots the platform's Directus: scripts/boot/main.ts resolves the configuration once (environment
+# over .env), runs steps 1–4, and for step 5 becomes pm2-runtime with that same configuration, so PID
+# 1 forwards signals and Directus shuts down cleanly.
 #   entrypoint.sh [start]        steps 1–5 (the image's default)
 #   entrypoint.sh dry-run        steps 1–4, exit 0 on success (the CI gate)
 #   entrypoint.sh schema-check   exit 0 when the database matches snapshots/schema.yaml, else list
@@ -48,35 +49,21 @@ resolve_directus() {
   export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$APP_DIR/node_modules/.cache/node-compile}"
 }
 
-# Tables db-init and the boot own stay invisible to Directus: never listed, never "configured" into
-# ghost collections. tests/boot.test.ts checks this list against what db-init/ creates.
-hide_owned_tables() {
-  export DB_EXCLUDE_TABLES="${DB_EXCLUDE_TABLES:-spatial_ref_sys,sysdiagrams},migrations_applied,boot_state,positions,recompute_outbox"
-}
-
-# An extension that fails to load stops Directus instead of leaving it up without tenant scoping.
-require_extensions() {
-  export EXTENSIONS_MUST_LOAD="${EXTENSIONS_MUST_LOAD:-true}"
-}
-
+# The boot (scripts/boot/main.ts) hides the tables db-init owns from Directus (DB_EXCLUDE_TABLES),
+# requires the extensions to load, gives pm2 a home of its own, and execs pm2-runtime for `start`.
 boot() {
-  node "$APP_DIR/scripts/boot/main.ts" "$1"
+  exec node "$APP_DIR/scripts/boot/main.ts" "$1"
 }
 
 main() {
   cd "$APP_DIR"
   case "${1:-start}" in
-    dry-run)
-      load_secrets; resolve_directus; hide_owned_tables; require_extensions
-      boot dry-run
-      ;;
-    start)
-      load_secrets; resolve_directus; hide_owned_tables; require_extensions
-      boot prepare
-      exec pm2-runtime start "$APP_DIR/scripts/pm2.config.cjs"
+    dry-run|start)
+      load_secrets; resolve_directus
+      boot "${1:-start}"
       ;;
     schema-check)
-      load_secrets; resolve_directus; hide_owned_tables
+      load_secrets; resolve_directus
       exec node "$APP_DIR/scripts/schema-check.ts"
       ;;
     *)

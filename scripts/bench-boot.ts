@@ -7,13 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadDotEnv } from './lib/env.ts';
+import { resolveConfiguration } from './lib/env.ts';
 import { fromApp } from './lib/paths.ts';
 import { waitForPing } from './lib/ping.ts';
 import { freePort } from './lib/ports.ts';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './lib/throwaway-database.ts';
 
-loadDotEnv();
+resolveConfiguration();
 const serverUrl = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'];
 if (!serverUrl) {
   console.error('Set BENCH_DATABASE_URL (or TEST_DATABASE_URL) to a PostgreSQL server where databases may be created.');

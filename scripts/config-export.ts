@@ -3,7 +3,7 @@
 import { withDatabase } from './config/capture.ts';
 import { readLiveConfig } from './config/live.ts';
 import { configToYaml } from './config/model.ts';
-import { loadDotEnv } from './lib/env.ts';
+import { resolveConfiguration } from './lib/env.ts';
 
-loadDotEnv();
+resolveConfiguration();
 process.stdout.write(await configToYaml((await withDatabase(readLiveConfig)).config));

@@ -2,7 +2,7 @@
 // snapshots/config.yaml? Exit 0 when it does; otherwise list what applying the files would create,
 // change or delete, and exit 1.
 import path from 'node:path';
-import { loadDotEnv } from './lib/env.ts';
+import { resolveConfiguration } from './lib/env.ts';
 import { error, info, setLogPrefix } from './lib/log.ts';
 import { captureLiveSchema, describeSource, schemaSource } from './schema/capture.ts';
 import { judge, schemaPolicyFromEnv, verdictNote, type Verdict } from './schema/guard.ts';
@@ -19,7 +19,7 @@ import { assessConfigRisks } from './config/risks.ts';
 setLogPrefix('[schema]');
 
 async function main(): Promise<number> {
-  loadDotEnv();
+  resolveConfiguration();
   const source = schemaSource(process.argv.slice(2));
   const file = snapshotPath();
   const name = path.basename(file);

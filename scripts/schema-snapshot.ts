@@ -3,7 +3,7 @@
 // settings into snapshots/config.yaml; show what the commit will change.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadDotEnv } from './lib/env.ts';
+import { resolveConfiguration } from './lib/env.ts';
 import { pinnedDirectusVersion, versionMismatch } from './lib/directus-install.ts';
 import { error, info, setLogPrefix, warn } from './lib/log.ts';
 import { captureLiveSchema, describeSource, schemaSource } from './schema/capture.ts';
@@ -18,7 +18,7 @@ import { foreignTables, stripSnapshot } from './schema/strip.ts';
 setLogPrefix('[schema]');
 
 async function main(): Promise<number> {
-  loadDotEnv();
+  resolveConfiguration();
   const source = schemaSource(process.argv.slice(2));
   const file = snapshotPath();
   info(`capturing the schema of ${describeSource(source)}`);

@@ -1,13 +1,19 @@
-// The boot sequence. entrypoint.sh runs this for steps 1–4, then execs pm2-runtime for step 5.
+// The boot sequence. entrypoint.sh execs this; it resolves the configuration once (environment over
+// .env), runs steps 1–4 on the one database it names, and for step 5 becomes pm2-runtime with that
+// same configuration.
 //   node scripts/boot/main.ts dry-run   steps 1–4, exit 0 on success (the CI gate)
-//   node scripts/boot/main.ts prepare   steps 1–4, then announces step 5 for entrypoint.sh
+//   node scripts/boot/main.ts start     steps 1–5
 import { withBootLock } from '../lib/boot-lock.ts';
-import { ConfigError, loadDotEnv, numberEnv } from '../lib/env.ts';
+import { DatabaseUnreachableError } from '../lib/connect.ts';
+import { environmentSettings } from '../config/environment-settings.ts';
+import { ConfigError, numberEnv, resolveConfiguration } from '../lib/env.ts';
 import { error, info, seconds } from '../lib/log.ts';
 import { fromApp } from '../lib/paths.ts';
 import { schemaPolicyFromEnv, type SchemaPolicy } from '../schema/guard.ts';
 import { requireBuiltExtensions } from './built-extensions.ts';
 import { openBootContext, StepError, type BootContext } from './context.ts';
+import { addBootSettings } from './directus-settings.ts';
+import { becomePm2Runtime, pm2Home, pm2RuntimePath } from './pm2-runtime.ts';
 import { refuseUnsafeProduction } from './production-safety.ts';
 import { bootstrap } from './steps/bootstrap.ts';
 import { recordSchemaState, schemaApply, startSchemaApplyAhead } from './steps/schema-apply.ts';
@@ -28,7 +34,7 @@ const steps: Array<{ name: string; run: (ctx: BootContext) => Promise<string>; a
   {
     name: 'directus schema apply',
     run: schemaApply,
-    advice: 'The snapshot does not apply to this database: fix the conflict it names, or regenerate the snapshot from a database that boots (README, "Changing the schema").',
+    advice: 'The snapshot does not apply to this database: fix the conflict it names, or regenerate the snapshot from a database that boots (docs/schema.md, "Changing the schema").',
   },
   {
     name: 'db-init-post (post-schema SQL)',
@@ -38,18 +44,22 @@ const steps: Array<{ name: string; run: (ctx: BootContext) => Promise<string>; a
 ];
 
 async function main(mode: string | undefined): Promise<number> {
-  if (mode !== 'dry-run' && mode !== 'prepare') {
-    error(`unknown mode "${mode ?? ''}"; use dry-run or prepare`);
+  if (mode !== 'dry-run' && mode !== 'start') {
+    error(`unknown mode "${mode ?? ''}"; use dry-run or start`);
     return 2;
   }
-  loadDotEnv();
   const bootStarted = performance.now();
   // Settings that would stop the boot anyway stop it before it touches the database.
   let policy: SchemaPolicy;
+  let pm2Runtime: string | undefined;
   try {
+    resolveConfiguration();
+    await addBootSettings();
     refuseUnsafeProduction();
+    environmentSettings();
     policy = schemaPolicyFromEnv();
     await requireBuiltExtensions();
+    if (mode === 'start') pm2Runtime = pm2RuntimePath();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     error(`refusing to boot: ${err.message}`);
@@ -61,16 +71,20 @@ async function main(mode: string | undefined): Promise<number> {
     ctx = await openBootContext(policy);
   } catch (err) {
     error(`cannot start the boot: ${(err as Error).message}`);
-    error('Set the DB_* variables (see .env.example) and make sure the database accepts connections.');
+    error(err instanceof DatabaseUnreachableError ? err.advice : 'Set the DB_* variables (see .env.example) and make sure the database accepts connections.');
     return 1;
   }
   const booted = await withBootLock(ctx.client, numberEnv('BOOT_LOCK_TIMEOUT', 600), () => runSteps(ctx)).finally(
     () => ctx.client.end(),
   );
   if (!booted) return 1;
-  if (mode === 'dry-run') info(`dry run: steps 1–4 succeeded in ${seconds(bootStarted)}; step 5 skipped`);
-  else info(`step ${TOTAL}/${TOTAL} start: handing over to pm2-runtime after ${seconds(bootStarted)}`);
-  return 0;
+  if (pm2Runtime === undefined) {
+    info(`dry run: steps 1–4 succeeded in ${seconds(bootStarted)}; step 5 skipped`);
+    return 0;
+  }
+  const home = pm2Home();
+  info(`step ${TOTAL}/${TOTAL} start: handing over to pm2-runtime after ${seconds(bootStarted)} (PM2_HOME ${home})`);
+  becomePm2Runtime(pm2Runtime);
 }
 
 // Steps 1–4, each logged with its number, outcome and seconds; false after the first failure.

@@ -21,7 +21,8 @@ interface Row {
   [column: string]: unknown;
 }
 
-export async function readLiveConfig(client: pg.ClientBase): Promise<LiveConfig> {
+// `extraSettings`: settings the boot manages besides the file's (config/environment-settings.ts).
+export async function readLiveConfig(client: pg.ClientBase, extraSettings: readonly string[] = []): Promise<LiveConfig> {
   const rows = async (sql: string) => (await client.query<Row>(sql)).rows;
   const roles = await rows('SELECT id, name, icon, description, parent FROM directus_roles');
   const policies = await rows('SELECT id, name, icon, description, admin_access, app_access, enforce_tfa, ip_access FROM directus_policies');
@@ -31,7 +32,8 @@ export async function readLiveConfig(client: pg.ClientBase): Promise<LiveConfig>
   );
   const flows = await rows('SELECT id, name, icon, color, description, status, trigger, accountability, options, operation FROM directus_flows');
   const operations = await rows('SELECT id, flow, key, name, type, position_x, position_y, options, resolve, reject FROM directus_operations');
-  const [settings] = await rows(`SELECT id, ${SETTING_KEYS.join(', ')} FROM directus_settings ORDER BY id LIMIT 1`);
+  const settingKeys = [...SETTING_KEYS, ...extraSettings];
+  const [settings] = await rows(`SELECT id, ${settingKeys.join(', ')} FROM directus_settings ORDER BY id LIMIT 1`);
 
   const roleIds = uniqueNames('role', roles);
   const policyIds = uniqueNames('policy', policies);
@@ -108,7 +110,7 @@ export async function readLiveConfig(client: pg.ClientBase): Promise<LiveConfig>
     policies: policySpecs,
     flows: flowSpecs,
     settings: Object.fromEntries(
-      SETTING_KEYS.map((key) => {
+      settingKeys.map((key) => {
         const value = settings?.[key] ?? null;
         return [key, key === 'public_registration_role' && value !== null ? roleName(value) : value];
       }),

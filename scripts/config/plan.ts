@@ -1,4 +1,5 @@
 import { SETTING_KEYS, type ConfigFile } from './model.ts';
+import { ENVIRONMENT_SETTINGS } from './environment-settings.ts';
 import type { LiveConfig } from './live.ts';
 import { planAccess } from './plan-access.ts';
 import { planFlows } from './plan-flows.ts';
@@ -14,13 +15,15 @@ export function planConfig(live: LiveConfig, desired: ConfigFile): ConfigPlan {
   return planner.plan();
 }
 
-// Only the keys the file manages; a database without a settings row gets one.
+// Only the keys the file manages, and the environment's settings where set; a database without a
+// settings row gets one.
 function planSettings(planner: Planner, live: LiveConfig, desired: ConfigFile): void {
-  const edits = diff(live.config.settings, desired.settings, [...SETTING_KEYS]);
+  const managed = [...SETTING_KEYS, ...Object.keys(ENVIRONMENT_SETTINGS).filter((key) => key in desired.settings)];
+  const edits = diff(live.config.settings, desired.settings, managed);
   if (edits.length === 0) return;
   planner.record('settings', 'change', 'project settings', 'directus_settings', edits);
   planner.at(PHASE.settings, async (client) => {
-    const keys = SETTING_KEYS.filter((key) => key in desired.settings);
+    const keys = managed.filter((key) => key in desired.settings);
     const values = keys.map((key) => {
       const value = desired.settings[key];
       return key === 'public_registration_role' && typeof value === 'string' ? planner.roleId(value) : value;

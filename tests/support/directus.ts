@@ -12,13 +12,14 @@ export interface RunningBoot {
   finished: Promise<RunResult>;
 }
 
-// `./entrypoint.sh start`, as the image's PID 1 runs it, until /server/ping answers.
-export async function bootFully(env: Record<string, string>): Promise<RunningBoot> {
+// `./entrypoint.sh start`, as the image's PID 1 runs it, until /server/ping answers. In a pm2 home
+// the test owns, unless the test is about the one the boot chooses.
+export async function bootFully(env: Record<string, string>, { testPm2Home = true } = {}): Promise<RunningBoot> {
   const port = await freePort();
   const child = start('./entrypoint.sh', ['start'], {
     ...env,
     PORT: String(port),
-    PM2_HOME: await mkdtemp(path.join(tmpdir(), 'trm-pm2-')),
+    ...(testPm2Home ? { PM2_HOME: await mkdtemp(path.join(tmpdir(), 'trm-pm2-')) } : {}),
   });
   const finished = collect(child);
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { readLiveConfig, type LiveConfig } from '../../config/live.ts';
+import { environmentSettings } from '../../config/environment-settings.ts';
 import { configPath, readConfigFile } from '../../config/model.ts';
 import { planConfig } from '../../config/plan.ts';
 import type { ConfigPlan } from '../../config/planner.ts';
@@ -32,8 +33,9 @@ export async function planConfigStep(ctx: BootContext): Promise<ConfigStep> {
       warn(`${name}: Directus without a licence ignores permission ${permission} (it has custom rules: a field list, filter, validation or presets), so it grants nothing`);
     }
   }
-  const live = await readLiveConfig(ctx.client);
-  return { name, live, plan: planConfig(live, desired) };
+  const fromEnvironment = environmentSettings();
+  const live = await readLiveConfig(ctx.client, Object.keys(fromEnvironment));
+  return { name, live, plan: planConfig(live, { ...desired, settings: { ...desired.settings, ...fromEnvironment } }) };
 }
 
 export async function applyConfigStep(ctx: BootContext, step: ConfigStep): Promise<void> {

@@ -4,6 +4,7 @@
 // queued and expires what was never delivered.
 import type { HookConfig } from '@directus/types';
 import type { Context, Database } from '../shared/directus.ts';
+import { announceStreamsRedis } from '../shared/redis.ts';
 import { positiveNumber, text } from '../shared/settings.ts';
 import { asSystem } from '../tenant-scope/scope.ts';
 import { withOrganization } from './request.ts';
@@ -13,6 +14,7 @@ import { sweepCommands } from './sweep.ts';
 
 const registerCommandRouting: HookConfig = ({ action, filter, schedule }, hookContext) => {
   const context = hookContext as unknown as Context;
+  action('server.start', () => announceStreamsRedis(context.env, context.logger));
   const expireSeconds = positiveNumber(context.env, 'COMMANDS_EXPIRE_SECONDS', 300);
   const staleSeconds = positiveNumber(context.env, 'COMMANDS_STALE_SECONDS', 30);
 

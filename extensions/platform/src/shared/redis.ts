@@ -17,11 +17,36 @@ interface Logger {
 }
 
 let client: Redis | undefined;
+let announced = false;
+
+function streamsRedisUrl(env: Record<string, unknown>): string | undefined {
+  const url = env['STREAMS_REDIS'] ?? env['REDIS'];
+  return typeof url === 'string' && url !== '' ? url : undefined;
+}
+
+// Said once per Directus server process when it starts listening (not by the CLI or the boot's
+// schema worker, which load the extensions too): what the platform does with the streams Redis, or
+// what works without one and what does not.
+export function announceStreamsRedis(env: Record<string, unknown>, logger: Logger): void {
+  if (announced) return;
+  announced = true;
+  const url = streamsRedisUrl(env);
+  if (url) {
+    const { host, port } = new URL(url);
+    logger.info(`[trm-platform] streams Redis ${host}${port ? `:${port}` : ''}: commands are routed to ingestion, recompute requests published to processor`);
+    return;
+  }
+  logger.warn(
+    '[trm-platform] no streams Redis is configured (STREAMS_REDIS or REDIS). Works without it: the admin app, the API, tenant scoping, ' +
+      'flagging positions faulty (its recompute requests wait in recompute_outbox). Does not: commands are stored but fail "Redis unavailable", ' +
+      'and processor hears of no recompute request until a Redis is configured.',
+  );
+}
 
 function streamsRedis(env: Record<string, unknown>, logger: Logger): Redis {
   if (client) return client;
-  const url = env['STREAMS_REDIS'] ?? env['REDIS'];
-  if (typeof url !== 'string' || url === '') throw new RedisUnavailable('no Redis is configured: set STREAMS_REDIS (or REDIS)');
+  const url = streamsRedisUrl(env);
+  if (!url) throw new RedisUnavailable('no Redis is configured: set STREAMS_REDIS (or REDIS)');
   let down = false;
   client = new Redis(url, {
     lazyConnect: true,
