@@ -387,13 +387,14 @@ $$;
 
 -- Positions (not a Directus collection) belong, for the window of an event a device served (assigned
 -- to one of its entries), to the event's organization; outside every such window, to the
--- organizations holding the device. `who` may flag a window of a device if it lies inside an event of
--- theirs that the device served, or the device is held only by organizations of theirs; and in
--- either case no event of another organization that the device served overlaps the window. Roles:
--- org-admin, race-director, timekeeper. A device that does not exist is one `who` may not flag.
-CREATE OR REPLACE FUNCTION tenant.may_flag(who uuid, device uuid, from_ts timestamptz, to_ts timestamptz) RETURNS boolean
+-- organizations holding the device. `who` may use a window of a device, holding one of `roles` (NULL:
+-- any role) in the organization it belongs to, if it lies inside an event of theirs that the device
+-- served, or the device is held only by organizations of theirs; and in either case no event of
+-- another organization that the device served overlaps the window. A device that does not exist is one
+-- `who` may not use.
+CREATE OR REPLACE FUNCTION tenant.may_use_positions(who uuid, device uuid, from_ts timestamptz, to_ts timestamptz, roles text[]) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  WITH mine AS (SELECT tenant.orgs_of(who, ARRAY['org-admin', 'race-director', 'timekeeper']) AS orgs),
+  WITH mine AS (SELECT tenant.orgs_of(who, roles) AS orgs),
   served AS (
     SELECT e.organization_id AS org, tstzrange(e.starts_at, e.ends_at, '[]') AS during
       FROM entry_devices ed JOIN entries en ON en.id = ed.entry_id JOIN events e ON e.id = en.event_id
@@ -403,3 +404,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
      AND (EXISTS (SELECT 1 FROM served, mine WHERE served.org = ANY (mine.orgs) AND served.during @> tstzrange(from_ts, to_ts, '[]'))
           OR (SELECT held.orgs <> '{}' AND held.orgs <@ mine.orgs FROM held, mine))
 $$;
+
+-- Flagging a window faulty (POST /positions/faulty): org-admin, race-director, timekeeper.
+CREATE OR REPLACE FUNCTION tenant.may_flag(who uuid, device uuid, from_ts timestamptz, to_ts timestamptz) RETURNS boolean
+LANGUAGE sql STABLE AS $$ SELECT tenant.may_use_positions(who, device, from_ts, to_ts, ARRAY['org-admin', 'race-director', 'timekeeper']) $$;

@@ -192,6 +192,21 @@ describe('the attacks of issue 14, as regressions', () => {
       expect(leaks(f, response.body)).toEqual([]);
     });
 
+    it('Alpha’s viewer reads the shared device’s track in Alpha’s event window; Bravo’s window and Bravo’s device answer like no device', async () => {
+      const track = (device: string, from: string, to: string) =>
+        f.alpha.people.viewer.api<{ total: number; imei: string; points: Array<{ ts: string }> }>('GET', `/positions/track?device_id=${device}&from=${from}&to=${to}`);
+      const inAlpha = await track(f.sharedDevice, '2027-06-05T06:00:00Z', '2027-06-05T07:00:00Z');
+      expect(inAlpha.status, JSON.stringify(inAlpha.body)).toBe(200);
+      expect([inAlpha.body!.data!.total, inAlpha.body!.data!.points.length, inAlpha.body!.data!.imei]).toEqual([10, 10, f.sharedImei]);
+      const inBravo = await track(f.sharedDevice, '2027-06-10T06:00:00Z', '2027-06-10T07:00:00Z');
+      const bravoDevice = await track(f.bravo.device, '2027-06-10T06:00:00Z', '2027-06-10T07:00:00Z');
+      const noDevice = await track(unknownId(), '2027-06-10T06:00:00Z', '2027-06-10T07:00:00Z');
+      expect(inBravo.status).toBe(403);
+      expect(bravoDevice).toEqual(noDevice);
+      expect(inBravo.body).toEqual(noDevice.body);
+      expect(leaks(f, [inBravo.body, bravoDevice.body])).toEqual([]);
+    });
+
     it('Alpha’s timekeeper flags the shared device in Alpha’s event window, not in Bravo’s', async () => {
       const timekeeper = f.alpha.people.timekeeper.api;
       const inBravo = await timekeeper('POST', '/positions/faulty', { device_id: f.sharedDevice, from: '2027-06-10T06:00:00Z', to: '2027-06-10T06:30:00Z', faulty: true, reason: 'attack' });

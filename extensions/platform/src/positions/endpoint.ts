@@ -1,16 +1,19 @@
 // POST /positions/faulty: a race director or timekeeper marks (or unmarks) the positions of one
 // device in a time window as faulty. Processor reads only `faulty = false` rows and recomputes the
 // window when it reads the request from Redis (docs/contracts/recompute-requests.md).
+// GET /positions/track: the positions of one device in a window, for reviewing them (track.ts).
 import type { EndpointConfig } from '@directus/types';
 import type { Accountability, Context, SchemaOverview } from '../shared/directus.ts';
 import { unauthenticated } from '../shared/errors.ts';
 import { positiveNumber } from '../shared/settings.ts';
 import { flagPositions } from './flag.ts';
-import { parseFlagRequest } from './flag-request.ts';
+import { parseDeviceWindow, parseFlagRequest } from './flag-request.ts';
+import { readTrack } from './track.ts';
 import { drainOutbox } from './outbox.ts';
 
 interface DirectusRequest {
   body: unknown;
+  query: Record<string, unknown>;
   schema: SchemaOverview;
   accountability: Accountability | null;
 }
@@ -20,6 +23,18 @@ const positionsEndpoint: EndpointConfig = {
   handler: (router, endpointContext) => {
     const context = endpointContext as unknown as Context;
     const maxWindowHours = positiveNumber(context.env, 'POSITIONS_FLAG_MAX_WINDOW_HOURS', 24);
+    const maxTrackPoints = positiveNumber(context.env, 'POSITIONS_TRACK_MAX_POINTS', 5000);
+
+    router.get('/track', async (req, res, next) => {
+      try {
+        const { query, accountability } = req as unknown as DirectusRequest;
+        if (!accountability?.user && !accountability?.admin) throw unauthenticated('Sign in to read positions.');
+        const window = parseDeviceWindow(query, maxWindowHours, 'read', 'POSITIONS_FLAG_MAX_WINDOW_HOURS');
+        res.json({ data: await readTrack(context, accountability, window, maxTrackPoints) });
+      } catch (err) {
+        next(err);
+      }
+    });
 
     router.post('/faulty', async (req, res, next) => {
       try {

@@ -1,10 +1,7 @@
 import { invalidPayload } from '../shared/errors.ts';
 
 // The body of POST /positions/faulty, checked before anything is read or written.
-export interface FlagRequest {
-  deviceId: string;
-  from: Date;
-  to: Date;
+export interface FlagRequest extends DeviceWindow {
   faulty: boolean;
   reason: string;
 }
@@ -20,19 +17,30 @@ export function parseFlagRequest(body: unknown, maxWindowHours: number): FlagReq
   const input = body as Record<string, unknown>;
   const unknown = Object.keys(input).filter((key) => !FIELDS.includes(key));
   if (unknown.length > 0) throw invalidPayload(`Unknown field ${unknown.join(', ')}; the fields are ${FIELDS.join(', ')}.`);
-  const { device_id: deviceId, faulty, reason } = input;
+  const { faulty, reason } = input;
+  const { deviceId, from, to } = parseDeviceWindow(input, maxWindowHours, 'flagged', 'POSITIONS_FLAG_MAX_WINDOW_HOURS');
+  if (typeof faulty !== 'boolean') throw invalidPayload('faulty must be true (mark the positions faulty) or false (unmark them).');
+  if (typeof reason !== 'string' || reason.trim() === '') throw invalidPayload('reason is required: say why, for the audit trail and for processor.');
+  if (reason.length > REASON_MAX) throw invalidPayload(`reason is at most ${REASON_MAX} characters.`);
+  return { deviceId, from, to, faulty, reason: reason.trim() };
+}
+
+export interface DeviceWindow {
+  deviceId: string;
+  from: Date;
+  to: Date;
+}
+
+// One device and a window of its positions, inclusive at both ends, at most `maxWindowHours` wide.
+export function parseDeviceWindow(input: Record<string, unknown>, maxWindowHours: number, verb: string, setting: string): DeviceWindow {
+  const deviceId = input['device_id'];
   if (typeof deviceId !== 'string' || !UUID.test(deviceId)) throw invalidPayload('device_id must be the id (a UUID) of a device.');
   const from = timestamp(input['from'], 'from');
   const to = timestamp(input['to'], 'to');
   if (from > to) throw invalidPayload(`The window is reversed: from (${from.toISOString()}) is after to (${to.toISOString()}).`);
   const hours = (to.getTime() - from.getTime()) / 3_600_000;
-  if (hours > maxWindowHours) {
-    throw invalidPayload(`The window is ${round(hours)} h wide; at most ${maxWindowHours} h may be flagged at once (POSITIONS_FLAG_MAX_WINDOW_HOURS).`);
-  }
-  if (typeof faulty !== 'boolean') throw invalidPayload('faulty must be true (mark the positions faulty) or false (unmark them).');
-  if (typeof reason !== 'string' || reason.trim() === '') throw invalidPayload('reason is required: say why, for the audit trail and for processor.');
-  if (reason.length > REASON_MAX) throw invalidPayload(`reason is at most ${REASON_MAX} characters.`);
-  return { deviceId, from, to, faulty, reason: reason.trim() };
+  if (hours > maxWindowHours) throw invalidPayload(`The window is ${round(hours)} h wide; at most ${maxWindowHours} h may be ${verb} at once (${setting}).`);
+  return { deviceId, from, to };
 }
 
 function timestamp(value: unknown, name: string): Date {
