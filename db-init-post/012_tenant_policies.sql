@@ -6,52 +6,76 @@
 -- owner is not subject to row-level security at all. Updates and deletes reach only visible rows,
 -- and an updated row must stay visible. tenant.enforce() (011_tenant_rules.sql) holds each written
 -- row to the rules; tenant.remember_deletion() keeps who could see a deleted row, for subscriptions.
--- Idempotent: policies and triggers are dropped and created again.
+-- The columns the policies look rows up by are indexed in snapshots/schema.yaml (is_indexed), where
+-- Directus keeps its indexes. Idempotent: rows are upserted, policies and triggers laid down again.
 
--- The lookups the policies make (Directus creates no index for a many-to-one).
-CREATE INDEX IF NOT EXISTS organization_users_user_id_idx ON organization_users (user_id);
-CREATE INDEX IF NOT EXISTS organization_vehicles_vehicle_id_idx ON organization_vehicles (vehicle_id);
-CREATE INDEX IF NOT EXISTS organization_devices_device_id_idx ON organization_devices (device_id);
-CREATE INDEX IF NOT EXISTS entries_vehicle_id_idx ON entries (vehicle_id);
-CREATE INDEX IF NOT EXISTS entry_devices_device_id_idx ON entry_devices (device_id);
-CREATE INDEX IF NOT EXISTS commands_organization_id_idx ON commands (organization_id);
-CREATE INDEX IF NOT EXISTS commands_device_id_idx ON commands (device_id);
+-- Which rows of each business table a person sees: a condition on the row, kept as data so that
+-- tenant.protect_all() can lay the policies down again after a schema change (below).
+CREATE TABLE IF NOT EXISTS tenant.visibility (
+  collection text PRIMARY KEY,
+  visible    text NOT NULL
+);
 
-CREATE OR REPLACE FUNCTION tenant.protect(tbl regclass, visible text) RETURNS void
+-- (SELECT tenant.orgs()) is evaluated once per statement, not once per row.
+INSERT INTO tenant.visibility (collection, visible) VALUES
+  ('organizations',         $$id = ANY ((SELECT tenant.orgs())::uuid[])$$),
+  ('organization_users',    $$organization_id = ANY ((SELECT tenant.orgs())::uuid[])$$),
+  ('organization_vehicles', $$organization_id = ANY ((SELECT tenant.orgs())::uuid[])$$),
+  ('organization_devices',  $$organization_id = ANY ((SELECT tenant.orgs())::uuid[])$$),
+  ('events',                $$organization_id = ANY ((SELECT tenant.orgs())::uuid[])$$),
+  -- Through their event or entry, which row-level security narrows in turn.
+  ('classes',               $$event_id IN (SELECT id FROM events)$$),
+  ('entries',               $$event_id IN (SELECT id FROM events)$$),
+  ('entry_crew',            $$entry_id IN (SELECT id FROM entries)$$),
+  ('entry_devices',         $$entry_id IN (SELECT id FROM entries)$$),
+  -- Shared rows: registered with one of the person's organizations, or used by one of its entries, or
+  -- created by the person and not registered yet.
+  ('vehicles',              $$id IN (SELECT vehicle_id FROM organization_vehicles) OR id IN (SELECT vehicle_id FROM entries)
+                              OR (user_created = tenant.person() AND tenant.vehicle_holders(id) = '{}')$$),
+  ('devices',               $$id IN (SELECT device_id FROM organization_devices) OR id IN (SELECT device_id FROM entry_devices)
+                              OR (user_created = tenant.person() AND tenant.device_holders(id) = '{}')$$),
+  -- A command belongs to the organization it was sent for, and is read by those who may send one there.
+  ('commands',              $$organization_id = ANY ((SELECT tenant.orgs(tenant.read_roles('commands')))::uuid[])$$)
+ON CONFLICT (collection) DO UPDATE SET visible = EXCLUDED.visible;
+
+-- Lays down every business table's policies and triggers from tenant.visibility.
+CREATE OR REPLACE FUNCTION tenant.protect_all() RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
+  rule record;
   command text;
 BEGIN
-  EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
-  EXECUTE format('DROP POLICY IF EXISTS everyone ON %s', tbl);
-  EXECUTE format('CREATE POLICY everyone ON %s USING (true) WITH CHECK (true)', tbl);
-  FOREACH command IN ARRAY ARRAY['select', 'update', 'delete'] LOOP
-    EXECUTE format('DROP POLICY IF EXISTS person_%s ON %s', command, tbl);
-    EXECUTE format('CREATE POLICY person_%s ON %s AS RESTRICTIVE FOR %s TO trm_person USING (%s)', command, tbl, command, visible);
+  FOR rule IN SELECT collection, visible FROM tenant.visibility ORDER BY collection LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', rule.collection);
+    EXECUTE format('DROP POLICY IF EXISTS everyone ON %I', rule.collection);
+    EXECUTE format('CREATE POLICY everyone ON %I USING (true) WITH CHECK (true)', rule.collection);
+    FOREACH command IN ARRAY ARRAY['select', 'update', 'delete'] LOOP
+      EXECUTE format('DROP POLICY IF EXISTS person_%s ON %I', command, rule.collection);
+      EXECUTE format('CREATE POLICY person_%s ON %I AS RESTRICTIVE FOR %s TO trm_person USING (%s)', command, rule.collection, command, rule.visible);
+    END LOOP;
+    EXECUTE format('CREATE OR REPLACE TRIGGER tenant_rules BEFORE INSERT OR UPDATE OR DELETE ON %I FOR EACH ROW EXECUTE FUNCTION tenant.enforce()', rule.collection);
+    EXECUTE format('CREATE OR REPLACE TRIGGER tenant_deletions AFTER DELETE ON %I FOR EACH ROW EXECUTE FUNCTION tenant.remember_deletion()', rule.collection);
   END LOOP;
-  EXECUTE format('CREATE OR REPLACE TRIGGER tenant_rules BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION tenant.enforce()', tbl);
-  EXECUTE format('CREATE OR REPLACE TRIGGER tenant_deletions AFTER DELETE ON %s FOR EACH ROW EXECUTE FUNCTION tenant.remember_deletion()', tbl);
 END
 $fn$;
 
--- (SELECT tenant.orgs()) is evaluated once per statement, not once per row.
-SELECT tenant.protect('organizations', $$id = ANY ((SELECT tenant.orgs())::uuid[])$$);
-SELECT tenant.protect('organization_users', $$organization_id = ANY ((SELECT tenant.orgs())::uuid[])$$);
-SELECT tenant.protect('organization_vehicles', $$organization_id = ANY ((SELECT tenant.orgs())::uuid[])$$);
-SELECT tenant.protect('organization_devices', $$organization_id = ANY ((SELECT tenant.orgs())::uuid[])$$);
-SELECT tenant.protect('events', $$organization_id = ANY ((SELECT tenant.orgs())::uuid[])$$);
--- Through their event or entry, which row-level security narrows in turn.
-SELECT tenant.protect('classes', $$event_id IN (SELECT id FROM events)$$);
-SELECT tenant.protect('entries', $$event_id IN (SELECT id FROM events)$$);
-SELECT tenant.protect('entry_crew', $$entry_id IN (SELECT id FROM entries)$$);
-SELECT tenant.protect('entry_devices', $$entry_id IN (SELECT id FROM entries)$$);
--- Shared rows: registered with one of the person's organizations, or used by one of its entries, or
--- created by the person and not registered yet.
-SELECT tenant.protect('vehicles', $$id IN (SELECT vehicle_id FROM organization_vehicles)
-  OR id IN (SELECT vehicle_id FROM entries)
-  OR (user_created = tenant.person() AND tenant.vehicle_holders(id) = '{}')$$);
-SELECT tenant.protect('devices', $$id IN (SELECT device_id FROM organization_devices)
-  OR id IN (SELECT device_id FROM entry_devices)
-  OR (user_created = tenant.person() AND tenant.device_holders(id) = '{}')$$);
--- A command belongs to the organization it was sent for, and is read by those who may send one there.
-SELECT tenant.protect('commands', $$organization_id = ANY ((SELECT tenant.orgs(tenant.read_roles('commands')))::uuid[])$$);
+-- PostgreSQL refuses to change the type of a column a policy names, and Directus changes a column's
+-- type to change its index, default or nullability. Boot step 3 therefore applies a schema change in
+-- one transaction with tenant.unprotect() before and tenant.protect_all() after
+-- (scripts/boot/schema-worker.ts): no other session ever sees the tables without their policies.
+-- Row-level security stays enabled meanwhile, and the triggers stay.
+CREATE OR REPLACE FUNCTION tenant.unprotect() RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  rule record;
+  command text;
+BEGIN
+  FOR rule IN SELECT collection FROM tenant.visibility WHERE to_regclass(quote_ident(collection)) IS NOT NULL LOOP
+    FOREACH command IN ARRAY ARRAY['select', 'update', 'delete'] LOOP
+      EXECUTE format('DROP POLICY IF EXISTS person_%s ON %I', command, rule.collection);
+    END LOOP;
+  END LOOP;
+END
+$fn$;
+
+SELECT tenant.protect_all();

@@ -2,7 +2,8 @@
 // (seconds, so the boot starts it while earlier steps run), then does what `directus schema apply`
 // does, in two halves the boot controls over Node's IPC channel:
 //   "plan"  work out the diff of the snapshot file against the database, send it back
-//   "apply" apply exactly that diff (in one transaction, as Directus does), then exit
+//   "apply" apply exactly that diff (in one transaction, as Directus does, with the tenant policies
+//           lifted and laid down again inside it), then exit
 //   "stop"  exit without touching the schema
 // The boot decides between them: the deletion guard needs the plan before anything is applied.
 import { importFromDirectus } from '../lib/directus-install.ts';
@@ -14,6 +15,8 @@ export type WorkerReply = { plan: SnapshotDiff } | { applied: true } | { failed:
 
 interface Knex {
   destroy: () => Promise<void>;
+  raw: (sql: string) => Promise<{ rows: Array<Record<string, unknown>> }>;
+  transaction: <T>(work: (trx: Knex) => Promise<T>) => Promise<T>;
 }
 interface DatabaseModule {
   default: () => Knex;
@@ -52,7 +55,18 @@ async function handle(message: WorkerCommand): Promise<WorkerReply | undefined> 
     case 'apply': {
       if (!planned) throw new Error('apply before plan');
       await getLicenseManager().initialize();
-      await applySnapshot(planned.snapshot, { current: planned.current, diff: planned.diff, database: planned.knex });
+      const { snapshot, current, diff } = planned;
+      // PostgreSQL refuses to change the type of a column a tenant policy names, and Directus changes a
+      // column's type to change its index, default or nullability: the policies are lifted and laid down
+      // again around the apply, in its one transaction, so no other session sees the tables without
+      // them (db-init-post/012_tenant_policies.sql; absent until step 4 first ran).
+      await planned.knex.transaction(async (trx) => {
+        const { rows } = await trx.raw("SELECT to_regproc('tenant.unprotect') IS NOT NULL AS tenant");
+        const tenant = rows[0]?.['tenant'] === true;
+        if (tenant) await trx.raw('SELECT tenant.unprotect()');
+        await applySnapshot(snapshot, { current, diff, database: trx });
+        if (tenant) await trx.raw('SELECT tenant.protect_all()');
+      });
       return { applied: true };
     }
     case 'stop':

@@ -12,10 +12,6 @@ import type { DemoSample, Row } from './sample.ts';
 // created since that refers to them stops it, names the reference, and nothing is removed.
 export type Counts = Record<string, number>;
 
-// Columns the sample carries that a table may not have yet: the one place that knows them.
-// (commands.organization_id: the organization on whose behalf a command was sent.)
-const OPTIONAL_COLUMNS: Record<string, string[]> = { commands: ['organization_id'] };
-
 const POSITION_BATCH = 20_000;
 
 export async function loadDemo(client: pg.ClientBase, sample: DemoSample): Promise<Counts> {
@@ -28,7 +24,7 @@ export async function loadDemo(client: pg.ClientBase, sample: DemoSample): Promi
     const password = missingUsers.size > 0 ? await hashPassword(sample.password) : undefined;
     for (const { table, rows } of sample.tables) {
       const prepared = table === 'directus_users' ? rows.filter((row) => missingUsers.has(String(row['id']))).map((row) => asUser(row, roles, password!)) : rows;
-      counts[table] = await insertMissing(client, table, await presentColumns(client, table, prepared));
+      counts[table] = await insertMissing(client, table, prepared);
     }
     counts['positions'] = await insertPositions(client, sample);
     return counts;
@@ -100,18 +96,6 @@ function asUser({ $role, ...user }: Row, roles: Map<string, string>, password: s
 async function hashPassword(password: string): Promise<string> {
   const { generateHash } = await importFromDirectus<{ generateHash: (value: string) => Promise<string> }>('@directus/api/utils/generate-hash');
   return generateHash(password);
-}
-
-// Leaves out the optional columns the table does not have (yet).
-async function presentColumns(client: pg.ClientBase, table: string, rows: Row[]): Promise<Row[]> {
-  const optional = OPTIONAL_COLUMNS[table] ?? [];
-  if (optional.length === 0) return rows;
-  const { rows: columns } = await client.query<{ column_name: string }>(
-    'SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = ANY($2)',
-    [table, optional],
-  );
-  const absent = optional.filter((column) => !columns.some((row) => row.column_name === column));
-  return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => !absent.includes(key))));
 }
 
 // Rows as JSON, typed by the table itself (json_populate_recordset): the columns the rows name, the
