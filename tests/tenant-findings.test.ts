@@ -1,22 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useBootedDatabase } from './support/databases.ts';
-import { bootFully, login, restClient, type RunningBoot } from './support/directus.ts';
-import { streamEntries } from './support/platform.ts';
-import { startRedisServer, type RedisServer } from './support/redis-server.ts';
-import { leaks, seedTenants, unknownId, type TenantFixture } from './support/tenant-fixture.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { restClient, type RunningBoot } from './support/directus.ts';
+import { streamEntries, useTenantPlatform } from './support/platform.ts';
+import type { RedisServer } from './support/redis-server.ts';
+import { leaks, unknownId, type TenantFixture } from './support/tenant-fixture.ts';
 import { createItem, eventually, PASSWORD, type Api } from './support/tenants.ts';
 import { graphqlSocket, restSocket } from './support/websocket.ts';
 
 // The findings of the attack that issue 14 reports, one by one, as regressions; and what Alpha's
 // people may still do. The generated suite (tenant-isolation.test.ts) covers the same ground from the
 // schema; these name the attacks as they were found.
-const admin = { email: 'admin@example.com', password: 'findings-test-password' };
-const secrets = { KEY: 'findings-test-key-0123456789abcdef', SECRET: 'findings-test-secret-0123456789abcdef', ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password };
 const INGESTION_TOKEN = 'ingestion-static-token-for-findings';
 const INSTANCE = 'ingestion-findings-1';
 
 describe('the attacks of issue 14, as regressions', () => {
-  const booted = useBootedDatabase(secrets);
+  // As behind the reverse proxy: the client's address from X-Forwarded-For, so the test can be many.
+  const platform = useTenantPlatform('findings', { IP_TRUST_PROXY: 'true' });
   let redis: RedisServer;
   let server: RunningBoot;
   let asAdmin: Api;
@@ -24,18 +22,7 @@ describe('the attacks of issue 14, as regressions', () => {
   let ingestion: Api;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    server = await bootFully({
-      ...booted().env,
-      STREAMS_REDIS: redis.url,
-      WEBSOCKETS_ENABLED: 'true',
-      WEBSOCKETS_GRAPHQL_ENABLED: 'true',
-      PRESSURE_LIMITER_ENABLED: 'false',
-      // As behind the reverse proxy: the client's address from X-Forwarded-For, so the test can be many.
-      IP_TRUST_PROXY: 'true',
-    });
-    asAdmin = restClient(server.baseUrl, await login(server.baseUrl, admin.email, admin.password));
-    f = await seedTenants(server.baseUrl, asAdmin, booted().db);
+    ({ redis, server, asAdmin, f } = platform());
     const roles = new Map((await asAdmin<Array<{ id: string; name: string }>>('GET', '/roles?limit=-1')).body!.data!.map((r) => [r.name, r.id]));
     expect((await asAdmin('POST', '/users', { email: 'ingestion@service.example.com', role: roles.get('Ingestion'), token: INGESTION_TOKEN })).status).toBe(200);
     ingestion = restClient(server.baseUrl, INGESTION_TOKEN);
@@ -43,13 +30,7 @@ describe('the attacks of issue 14, as regressions', () => {
     for (const imei of [f.sharedImei, f.alpha.imei, f.bravo.imei]) await redis.client.set(`ingestion:socket:${imei}`, INSTANCE);
   });
 
-  afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.finished;
-    await redis?.close();
-  });
-
-  const db = () => booted().db;
+  const db = () => platform().db;
   const count = async (api: Api, collection: string, filter: Record<string, unknown>) => {
     const response = await api<unknown[]>('GET', `/items/${collection}?limit=0&meta=filter_count,total_count&filter=${encodeURIComponent(JSON.stringify(filter))}`);
     expect(response.status, JSON.stringify(response.body)).toBe(200);

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useBootedDatabase } from './support/databases.ts';
-import { bootFully, login, restClient, type ApiResponse, type RunningBoot } from './support/directus.ts';
+import { type ApiResponse, type RunningBoot } from './support/directus.ts';
 import { newRow } from './support/payloads.ts';
-import { startRedisServer, type RedisServer } from './support/redis-server.ts';
+import { useTenantPlatform } from './support/platform.ts';
 import { fieldsAlong, filterAlong, loadSchemaModel, type SchemaModel, type Step } from './support/schema-model.ts';
 import { leaks, ORG_ROLES, seedTenants, spellings, unknownId, type OrgRole, type Person, type TenantFixture } from './support/tenant-fixture.ts';
 import { type Api } from './support/tenants.ts';
@@ -15,8 +14,6 @@ import { graphqlSocket, restSocket, type Socket } from './support/websocket.ts';
 // Bravo; every write that could point at a row of Bravo or change one, on every route Directus offers,
 // with ids in every spelling Directus accepts; and subscriptions on both WebSocket channels. Real
 // Directus with the built extensions, real PostgreSQL with the repository's SQL, real WebSockets.
-const admin = { email: 'admin@example.com', password: 'attack-test-password' };
-const secrets = { KEY: 'attack-test-key-0123456789abcdef', SECRET: 'attack-test-secret-0123456789abcdef', ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password };
 const COMMANDING: OrgRole[] = ['org-admin', 'race-director', 'marshal'];
 
 async function inBatches<T>(tasks: Array<() => Promise<T>>, size = 8): Promise<T[]> {
@@ -31,28 +28,16 @@ const query = (params: Record<string, unknown>) =>
     .join('&');
 
 describe('tenant isolation, attacked on every surface', () => {
-  const booted = useBootedDatabase(secrets);
-  let redis: RedisServer;
+  const platform = useTenantPlatform('attack');
   let server: RunningBoot;
   let asAdmin: Api;
-  let adminToken: string;
   let f: TenantFixture;
   let model: SchemaModel;
   let attackers: Array<{ name: string; person: Person; role?: OrgRole }>;
 
   beforeAll(async () => {
-    redis = await startRedisServer();
-    server = await bootFully({
-      ...booted().env,
-      STREAMS_REDIS: redis.url,
-      WEBSOCKETS_ENABLED: 'true',
-      WEBSOCKETS_GRAPHQL_ENABLED: 'true',
-      PRESSURE_LIMITER_ENABLED: 'false',
-    });
-    adminToken = await login(server.baseUrl, admin.email, admin.password);
-    asAdmin = restClient(server.baseUrl, adminToken);
+    ({ server, asAdmin, f } = platform());
     model = await loadSchemaModel();
-    f = await seedTenants(server.baseUrl, asAdmin, booted().db);
     attackers = [
       ...ORG_ROLES.map((role) => ({ name: `Alpha ${role}`, person: f.alpha.people[role], role })),
       { name: 'stranger', person: f.stranger },
@@ -60,13 +45,7 @@ describe('tenant isolation, attacked on every surface', () => {
     ];
   });
 
-  afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.finished;
-    await redis?.close();
-  });
-
-  const db = () => booted().db;
+  const db = () => platform().db;
   // What an attacker may read of a collection: Alpha's rows for its people (commands only for those who
   // command), nothing for the others.
   const visible = (role: OrgRole | undefined, collection: string): string[] =>

@@ -47,7 +47,7 @@ const RALLY = { starts: '2026-06-06T06:00:00.000Z', ends: '2026-06-13T18:00:00.0
 const STAGE_START = Date.parse('2026-06-08T07:00:00.000Z');
 
 // The Directus role each organization role's person gets (snapshots/config.yaml).
-const DIRECTUS_ROLE: Record<string, string> = {
+export const DIRECTUS_ROLE: Record<string, string> = {
   'org-admin': 'Organization admin',
   'race-director': 'Race director',
   marshal: 'Marshal',

@@ -3,21 +3,21 @@ import { afterAll, beforeAll } from 'vitest';
 import { useBootedDatabase, type TestDatabase } from './databases.ts';
 import { bootFully, login, restClient, type RunningBoot } from './directus.ts';
 import { startRedisServer, type RedisServer } from './redis-server.ts';
+import { seedTenants, type TenantFixture } from './tenant-fixture.ts';
 import { seedOrganization, type Api, type Org } from './tenants.ts';
 
 // The platform as the extensions see it: a database booted from the repository, Directus started by
-// entrypoint.sh with the built extension bundle, a Redis of the test's own as STREAMS_REDIS, and two
-// organizations A and B, each with a device.
-export interface Platform {
+// entrypoint.sh with the built extension bundle, and a Redis of the test's own as STREAMS_REDIS; then
+// what `seed` puts in it through the administrator's API.
+export interface Served {
   db: TestDatabase;
   server: RunningBoot;
   redis: RedisServer;
   asAdmin: Api;
-  A: Org;
-  B: Org;
+  adminToken: string;
 }
 
-export function usePlatform(name: string, settings: Record<string, string> = {}): () => Platform {
+export function useSeededPlatform<T>(name: string, settings: Record<string, string>, seed: (served: Served) => Promise<T>): () => Served & T {
   const admin = { email: 'admin@example.com', password: `${name}-test-password` };
   const booted = useBootedDatabase({
     KEY: `${name}-test-key-0123456789abcdef`,
@@ -27,15 +27,14 @@ export function usePlatform(name: string, settings: Record<string, string> = {})
   });
   let redis: RedisServer | undefined;
   let server: RunningBoot | undefined;
-  let platform: Platform | undefined;
+  let platform: (Served & T) | undefined;
 
   beforeAll(async () => {
     redis = await startRedisServer();
     server = await bootFully({ ...booted().env, STREAMS_REDIS: redis.url, ...settings });
-    const asAdmin = restClient(server.baseUrl, await login(server.baseUrl, admin.email, admin.password));
-    const A = await seedOrganization(asAdmin, 'a', '356307042441013');
-    const B = await seedOrganization(asAdmin, 'b', '356307042441021');
-    platform = { db: booted().db, server, redis, asAdmin, A, B };
+    const adminToken = await login(server.baseUrl, admin.email, admin.password);
+    const served = { db: booted().db, server, redis, asAdmin: restClient(server.baseUrl, adminToken), adminToken };
+    platform = { ...served, ...(await seed(served)) };
   });
 
   afterAll(async () => {
@@ -48,6 +47,25 @@ export function usePlatform(name: string, settings: Record<string, string> = {})
     if (!platform) throw new Error('the platform did not start (see beforeAll)');
     return platform;
   };
+}
+
+// Two organizations A and B, each with an event, a class, an entry, a vehicle and a device.
+export interface Platform extends Served {
+  A: Org;
+  B: Org;
+}
+
+export function usePlatform(name: string, settings: Record<string, string> = {}): () => Platform {
+  return useSeededPlatform(name, settings, async ({ asAdmin }) => ({
+    A: await seedOrganization(asAdmin, 'a', '356307042441013'),
+    B: await seedOrganization(asAdmin, 'b', '356307042441021'),
+  }));
+}
+
+// The competing organizations of the tenant fixture (tenant-fixture.ts), with both WebSocket channels on.
+export function useTenantPlatform(name: string, settings: Record<string, string> = {}): () => Served & { f: TenantFixture } {
+  const channels = { WEBSOCKETS_ENABLED: 'true', WEBSOCKETS_GRAPHQL_ENABLED: 'true', ...settings };
+  return useSeededPlatform(name, channels, async ({ server, asAdmin, db }) => ({ f: await seedTenants(server.baseUrl, asAdmin, db) }));
 }
 
 // A stream's entries as processor or ingestion would read them: the entry id and its fields.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import { DIRECTUS_ROLE } from '../../scripts/demo/sample.ts';
 import type { TestDatabase } from './databases.ts';
 import { login, restClient } from './directus.ts';
 import { createItem, PASSWORD, type Api } from './tenants.ts';
@@ -11,14 +12,6 @@ import { createItem, PASSWORD, type Api } from './tenants.ts';
 // carry neither name.
 export const ORG_ROLES = ['org-admin', 'race-director', 'marshal', 'timekeeper', 'participant', 'viewer'] as const;
 export type OrgRole = (typeof ORG_ROLES)[number];
-const DIRECTUS_ROLE: Record<OrgRole, string> = {
-  'org-admin': 'Organization admin',
-  'race-director': 'Race director',
-  marshal: 'Marshal',
-  timekeeper: 'Timekeeper',
-  participant: 'Participant',
-  viewer: 'Viewer',
-};
 
 export interface Person {
   id: string;
@@ -99,7 +92,7 @@ export async function seedTenants(baseUrl: string, asAdmin: Api, db: TestDatabas
 
     const people = {} as Record<OrgRole, Person>;
     for (const role of ORG_ROLES) {
-      people[role] = await person(`${name}.${role}@example.com`, DIRECTUS_ROLE[role]);
+      people[role] = await person(`${name}.${role}@example.com`, DIRECTUS_ROLE[role]!);
       await own('organization_users', { organization_id: org, user_id: people[role].id, role });
     }
     const crew = await own('entry_crew', { entry_id: sharedEntry, user_id: people.participant.id, role: 'pilot' });
@@ -115,10 +108,10 @@ export async function seedTenants(baseUrl: string, asAdmin: Api, db: TestDatabas
   const bravo = await side('bravo', '356000000000021');
 
   // A former race director of Bravo, removed again.
-  const former = await person('former.director@example.com', DIRECTUS_ROLE['race-director']);
+  const former = await person('former.director@example.com', DIRECTUS_ROLE['race-director']!);
   const membership = await createItem(asAdmin, 'organization_users', { organization_id: bravo.org, user_id: former.id, role: 'race-director' });
   expect((await asAdmin('DELETE', `/items/organization_users/${membership}`)).status).toBe(204);
-  const stranger = await person('stranger@example.com', DIRECTUS_ROLE.viewer);
+  const stranger = await person('stranger@example.com', DIRECTUS_ROLE['viewer']!);
 
   // Positions of the shared tracker in each side's event, and of each side's own tracker.
   for (const [imei, window] of [[sharedImei, WINDOWS.alpha], [sharedImei, WINDOWS.bravo], [alpha.imei, WINDOWS.alpha], [bravo.imei, WINDOWS.bravo]] as const) {
