@@ -66,7 +66,9 @@ $$;
 -- Who may do what: a person may create or delete a row, or change it, only in an organization where
 -- they hold one of `roles`; a change may touch only `fields` (NULL: every field) and the fields Directus
 -- maintains itself (date-updated, user-updated). Vehicles and devices, being shared, are changed or
--- deleted only by someone who is org-admin of every organization that holds them.
+-- deleted only by someone who is org-admin of every organization that holds them; their identity (a
+-- device's IMEI, a vehicle's VIN) only by an administrator, since positions follow the IMEI. A
+-- registration is not changed: it starts when it is made (registered_at) and ends when it is deleted.
 CREATE TABLE IF NOT EXISTS tenant.rules (
   collection text   NOT NULL,
   action     text   NOT NULL CHECK (action IN ('create', 'update', 'delete')),
@@ -82,16 +84,14 @@ INSERT INTO tenant.rules (collection, action, roles, fields) VALUES
   ('organization_users',    'update', '{org-admin}',               '{role}'),
   ('organization_users',    'delete', '{org-admin}',               NULL),
   ('organization_vehicles', 'create', '{org-admin}',               NULL),
-  ('organization_vehicles', 'update', '{org-admin}',               '{registered_at}'),
   ('organization_vehicles', 'delete', '{org-admin}',               NULL),
   ('organization_devices',  'create', '{org-admin}',               NULL),
-  ('organization_devices',  'update', '{org-admin}',               '{registered_at}'),
   ('organization_devices',  'delete', '{org-admin}',               NULL),
   ('vehicles',              'create', '{org-admin}',               NULL),
-  ('vehicles',              'update', '{org-admin}',               NULL),
+  ('vehicles',              'update', '{org-admin}',               '{make,model,year,engine_cc,plate}'),
   ('vehicles',              'delete', '{org-admin}',               NULL),
   ('devices',               'create', '{org-admin}',               NULL),
-  ('devices',               'update', '{org-admin}',               NULL),
+  ('devices',               'update', '{org-admin}',               '{model}'),
   ('devices',               'delete', '{org-admin}',               NULL),
   ('events',                'create', '{org-admin,race-director}', NULL),
   ('events',                'update', '{org-admin,race-director}', '{name,slug,discipline,starts_at,ends_at}'),
@@ -165,6 +165,15 @@ BEGIN
 END
 $fn$;
 
+-- Whether a device serves an event of another organization than `org` at some time in `during`:
+-- a shared device serves one organization at a time, so that its positions in that window are that
+-- organization's (tenant.may_use_positions) and nobody else can take them away with an event of theirs.
+CREATE OR REPLACE FUNCTION tenant.booked_elsewhere(device uuid, org uuid, during tstzrange) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM entry_devices ed JOIN entries en ON en.id = ed.entry_id JOIN events e ON e.id = en.event_id
+                  WHERE ed.device_id = device AND e.organization_id <> org AND tstzrange(e.starts_at, e.ends_at, '[]') && during)
+$$;
+
 -- What a row may point at, for a person.
 CREATE OR REPLACE FUNCTION tenant.check_references(tbl text, new_row jsonb, old_row jsonb) RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
@@ -192,6 +201,13 @@ BEGIN
        AND NOT EXISTS (SELECT 1 FROM organization_vehicles WHERE vehicle_id = (new_row ->> 'vehicle_id')::uuid AND organization_id = org) THEN
       PERFORM tenant.deny('vehicle_id must name a vehicle registered with the event''s organization.');
     END IF;
+  ELSIF tbl = 'events' AND old_row IS NOT NULL
+        AND (tenant.changed(old_row, new_row, 'starts_at') OR tenant.changed(old_row, new_row, 'ends_at'))
+        AND EXISTS (SELECT 1 FROM entry_devices ed JOIN entries en ON en.id = ed.entry_id
+                     WHERE en.event_id = (new_row ->> 'id')::uuid
+                       AND tenant.booked_elsewhere(ed.device_id, (new_row ->> 'organization_id')::uuid,
+                             tstzrange((new_row ->> 'starts_at')::timestamptz, (new_row ->> 'ends_at')::timestamptz, '[]'))) THEN
+    PERFORM tenant.deny('The new dates overlap another organization''s event that one of this event''s devices serves; a shared device serves one organization at a time.');
   ELSIF tbl IN ('entry_crew', 'entry_devices') THEN
     org := (tenant.row_orgs(tbl, new_row))[1];
     IF tbl = 'entry_crew' AND tenant.changed(old_row, new_row, 'user_id')
@@ -201,6 +217,11 @@ BEGIN
     IF tbl = 'entry_devices' AND tenant.changed(old_row, new_row, 'device_id')
        AND NOT EXISTS (SELECT 1 FROM organization_devices WHERE device_id = (new_row ->> 'device_id')::uuid AND organization_id = org) THEN
       PERFORM tenant.deny('device_id must name a device registered with the event''s organization.');
+    END IF;
+    IF tbl = 'entry_devices' AND (tenant.changed(old_row, new_row, 'device_id') OR tenant.changed(old_row, new_row, 'entry_id'))
+       AND tenant.booked_elsewhere((new_row ->> 'device_id')::uuid, org,
+             (SELECT tstzrange(e.starts_at, e.ends_at, '[]') FROM entries en JOIN events e ON e.id = en.event_id WHERE en.id = (new_row ->> 'entry_id')::uuid)) THEN
+      PERFORM tenant.deny('device_id: the device serves another organization''s event during this event; a shared device serves one organization at a time.');
     END IF;
     IF tbl = 'entry_devices' AND jsonb_typeof(new_row -> 'assigned_user_id') = 'string'
        AND tenant.changed(old_row, new_row, 'assigned_user_id')
@@ -288,8 +309,16 @@ BEGIN
 END
 $fn$;
 
+-- The organizations whose event the device serves right now.
+CREATE OR REPLACE FUNCTION tenant.serving_now(device uuid) RETURNS TABLE (organization uuid)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT DISTINCT e.organization_id FROM entry_devices ed JOIN entries en ON en.id = ed.entry_id JOIN events e ON e.id = en.event_id
+   WHERE ed.device_id = device AND now() BETWEEN e.starts_at AND e.ends_at
+$$;
+
 -- The organization a new command is sent on behalf of. For a person (`who`): the one named, or the
--- device's only organization where they may send commands. For Directus itself, an administrator or a
+-- device's only organization where they may send commands; while an event the device serves is running,
+-- only that event's organization. For Directus itself, an administrator or a
 -- service (`who` NULL): the one named, or the device's organization when it has only one.
 CREATE OR REPLACE FUNCTION tenant.command_organization(who uuid, device uuid, named uuid) RETURNS uuid
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
@@ -301,6 +330,10 @@ BEGIN
     RETURN coalesce(named, CASE WHEN cardinality(holders) = 1 THEN holders[1] END);
   END IF;
   candidates := ARRAY(SELECT unnest(holders) INTERSECT SELECT unnest(tenant.orgs_of(who, tenant.read_roles('commands'))));
+  -- While an event the device serves is running, the device is that event's organization's alone.
+  IF EXISTS (SELECT 1 FROM tenant.serving_now(device)) THEN
+    candidates := ARRAY(SELECT unnest(candidates) INTERSECT SELECT organization FROM tenant.serving_now(device));
+  END IF;
   IF named IS NOT NULL AND named = ANY (candidates) THEN RETURN named; END IF;
   IF named IS NULL AND cardinality(candidates) = 1 THEN RETURN candidates[1]; END IF;
   IF named IS NULL AND cardinality(candidates) > 1 THEN
@@ -349,6 +382,10 @@ BEGIN
   IF TG_TABLE_NAME = 'commands' AND TG_OP = 'INSERT' THEN
     NEW := tenant.command_request(NEW);
   END IF;
+  -- A registration holds from when it is made: positions before it are not the new holder's.
+  IF TG_TABLE_NAME IN ('organization_devices', 'organization_vehicles') AND TG_OP = 'INSERT' THEN
+    NEW.registered_at := now();
+  END IF;
   PERFORM tenant.assert_allowed(TG_TABLE_NAME, TG_OP,
     CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END,
     CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END);
@@ -385,13 +422,14 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
    WHERE collection = tbl AND item = ANY (items) AND organizations && tenant.orgs_of(who, tenant.read_roles(tbl))
 $$;
 
--- Positions (not a Directus collection) belong, for the window of an event a device served (assigned
--- to one of its entries), to the event's organization; outside every such window, to the
--- organizations holding the device. `who` may use a window of a device, holding one of `roles` (NULL:
--- any role) in the organization it belongs to, if it lies inside an event of theirs that the device
--- served, or the device is held only by organizations of theirs; and in either case no event of
--- another organization that the device served overlaps the window. A device that does not exist is one
--- `who` may not use.
+-- Positions (not a Directus collection) are stored by IMEI, which only an administrator changes. They
+-- belong, for the window of an event a device served (assigned to one of its entries), to the event's
+-- organization; outside every such window, to the organizations holding the device since before the
+-- window. `who` may use a window of a device, holding one of `roles` (NULL: any role) in the
+-- organization it belongs to, if it lies inside an event of theirs that the device served, or the
+-- device is held only by organizations of theirs, one of which registered it at or before the window's
+-- start; and in either case no event of another organization that the device served overlaps the
+-- window. A device that does not exist is one `who` may not use.
 CREATE OR REPLACE FUNCTION tenant.may_use_positions(who uuid, device uuid, from_ts timestamptz, to_ts timestamptz, roles text[]) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   WITH mine AS (SELECT tenant.orgs_of(who, roles) AS orgs),
@@ -399,10 +437,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     SELECT e.organization_id AS org, tstzrange(e.starts_at, e.ends_at, '[]') AS during
       FROM entry_devices ed JOIN entries en ON en.id = ed.entry_id JOIN events e ON e.id = en.event_id
      WHERE ed.device_id = device),
-  held AS (SELECT tenant.device_holders(device) AS orgs)
+  held AS (SELECT organization_id AS org, registered_at FROM organization_devices WHERE device_id = device)
   SELECT NOT EXISTS (SELECT 1 FROM served, mine WHERE NOT served.org = ANY (mine.orgs) AND served.during && tstzrange(from_ts, to_ts, '[]'))
      AND (EXISTS (SELECT 1 FROM served, mine WHERE served.org = ANY (mine.orgs) AND served.during @> tstzrange(from_ts, to_ts, '[]'))
-          OR (SELECT held.orgs <> '{}' AND held.orgs <@ mine.orgs FROM held, mine))
+          OR (NOT EXISTS (SELECT 1 FROM held, mine WHERE NOT held.org = ANY (mine.orgs))
+              AND EXISTS (SELECT 1 FROM held, mine WHERE held.org = ANY (mine.orgs) AND held.registered_at <= from_ts)))
 $$;
 
 -- Flagging a window faulty (POST /positions/faulty): org-admin, race-director, timekeeper.

@@ -20,8 +20,12 @@ interface HttpApp {
   use: (handler: (req: Request, res: unknown, next: (err?: unknown) => void) => void) => void;
 }
 
-const REST_LOGIN = /^\/auth\/login(\/[^/]+)?\/?$/;
+// Express routes paths whatever their letter case, so these match in any case too.
+const REST_LOGIN = /^\/auth\/login(\/[^/]+)?\/?$/i;
+const REST_RESET = /^\/auth\/password\/request\/?$/i;
+const GRAPHQL_SYSTEM = /^\/graphql\/system\/?$/i;
 const GRAPHQL_LOGIN = /\bauth_login\s*\(([^)]*)\)/;
+const GRAPHQL_RESET = /\bauth_password_request\s*\(([^)]*)\)/;
 
 const registerLoginThrottle: HookConfig = ({ init, filter, action }, hookContext) => {
   const context = hookContext as unknown as Context;
@@ -36,6 +40,7 @@ const registerLoginThrottle: HookConfig = ({ init, filter, action }, hookContext
       pairAttempts: positiveNumber(env, 'LOGIN_THROTTLE_PAIR_ATTEMPTS', 5),
       windowSeconds: positiveNumber(env, 'LOGIN_THROTTLE_WINDOW_SECONDS', 900),
       trustedDays: positiveNumber(env, 'LOGIN_THROTTLE_TRUSTED_DAYS', 30),
+      resetRequests: positiveNumber(env, 'LOGIN_THROTTLE_RESET_REQUESTS', 3),
     },
     redis,
   );
@@ -48,7 +53,9 @@ const registerLoginThrottle: HookConfig = ({ init, filter, action }, hookContext
   const overHttp = new AsyncLocalStorage<[Attempt, Admission]>();
   init('routes.before', ({ app }) => {
     (app as HttpApp).use((req, _res, next) => {
-      const attempt = httpLogin(req);
+      const reset = httpRequest(req, REST_RESET, GRAPHQL_RESET);
+      if (reset) return void throttle.admitReset(reset).then(() => next(), next);
+      const attempt = httpRequest(req, REST_LOGIN, GRAPHQL_LOGIN);
       if (!attempt) return next();
       throttle.admit(attempt).then((admission) => overHttp.run([attempt, admission], () => next()), next);
     });
@@ -75,13 +82,14 @@ const registerLoginThrottle: HookConfig = ({ init, filter, action }, hookContext
 
 export default registerLoginThrottle;
 
-// The address and account of a sign-in over HTTP, or undefined when the request is none.
-function httpLogin(req: Request): Attempt | undefined {
+// The address and account of a sign-in (or a password-reset request) over HTTP, REST or GraphQL; or
+// undefined when the request is none.
+function httpRequest(req: Request, rest: RegExp, graphql: RegExp): Attempt | undefined {
   if (req.method !== 'POST') return undefined;
   const ip = req.accountability?.ip ?? '';
-  if (REST_LOGIN.test(req.path)) return { ip, email: normalizeEmail(req.body?.email) };
-  if (req.path !== '/graphql/system' || typeof req.body?.query !== 'string') return undefined;
-  const args = GRAPHQL_LOGIN.exec(req.body.query)?.[1];
+  if (rest.test(req.path)) return { ip, email: normalizeEmail(req.body?.email) };
+  if (!GRAPHQL_SYSTEM.test(req.path) || typeof req.body?.query !== 'string') return undefined;
+  const args = graphql.exec(req.body.query)?.[1];
   if (args === undefined) return undefined;
   const literal = /\bemail\s*:\s*"([^"]*)"/.exec(args)?.[1];
   const variable = /\bemail\s*:\s*\$(\w+)/.exec(args)?.[1];

@@ -11,6 +11,8 @@ export interface Database {
 }
 
 export interface ItemsService {
+  readByQuery: (query: Record<string, unknown>) => Promise<unknown[]>;
+  readOne: (key: string | number, query?: Record<string, unknown>) => Promise<unknown>;
   createOne: (data: Record<string, unknown>) => Promise<string | number>;
   updateByQuery: (query: Record<string, unknown>, data: Record<string, unknown>) => Promise<Array<string | number>>;
 }

@@ -7,11 +7,13 @@
 import type { HookConfig } from '@directus/types';
 import type { Accountability, Context, SchemaOverview } from '../shared/directus.ts';
 import { forbidden } from '../shared/errors.ts';
+import { text } from '../shared/settings.ts';
 import { translateRefusal } from './database-errors.ts';
-import { guardCollabJoin } from './collab.ts';
+import { refuseCollabJoin } from './collab.ts';
 import { checkDelete, checkWrite } from './write-checks.ts';
-import { deletionsSeenBy, narrowDeleteEvents, narrowGraphQLDeletes, trackSubscriptions } from './deletions.ts';
+import { deletionsSeenBy, narrowDeleteEvents, narrowGraphQLDeletes, trackSubscriptions, type ReadCheck } from './subscriptions.ts';
 import { loadProtectedTables } from './protected-tables.ts';
+import { restoreKeyDetails } from './redacted-keys.ts';
 import { currentScope, runAs, scopeResolver } from './scope.ts';
 import { scopeServiceCalls, type DirectusServices } from './services.ts';
 import { switchSessionsByScope } from './session.ts';
@@ -30,13 +32,15 @@ interface ItemsEventContext {
 }
 
 const registerTenantScope: HookConfig = ({ filter, action, init }, hookContext) => {
-  const context = hookContext as unknown as Context & { services: DirectusServices & { GraphQLService: { prototype: object } } };
+  const context = hookContext as unknown as Omit<Context, 'services'> & {
+    services: Context['services'] & DirectusServices & { GraphQLService: { prototype: object } };
+  };
   const resolve = scopeResolver(context.database);
   const tables = loadProtectedTables(context.database);
   // A failure here (no database) must not become an unhandled rejection before the first request.
   tables.catch((err: Error) => context.logger.error(`[trm-platform] tenant scope: cannot read the protected tables: ${err.message}`));
 
-  switchSessionsByScope(context.database);
+  switchSessionsByScope(context.database, text(context.env, 'PERSON_STATEMENT_TIMEOUT', '30s'), restoreKeyDetails(context.database));
   scopeServiceCalls(context.services, resolve);
 
   // Statements a request makes outside the services (custom endpoints, Directus controllers) run in
@@ -69,11 +73,15 @@ const registerTenantScope: HookConfig = ({ filter, action, init }, hookContext) 
   filter<unknown[]>('items.delete', async (keys, { collection }, eventContext) => (await checkChange(collection, 'delete', keys, eventContext), keys));
 
   const seenBy = deletionsSeenBy(context.database);
-  const track = trackSubscriptions(tables, resolve);
-  const guardJoin = guardCollabJoin(context.database, tables);
+  // The read Directus makes for a subscription's first page, for those that ask for none.
+  const canRead: ReadCheck = async (accountability, collection, item) => {
+    const service = new context.services.ItemsService(collection, { schema: await context.getSchema(), accountability });
+    await (item === undefined ? service.readByQuery({ limit: 0 }) : service.readOne(item, { fields: ['id'] }));
+  };
+  const track = trackSubscriptions(tables, resolve, canRead);
   const narrow = narrowDeleteEvents(tables, resolve, seenBy);
   filter<Parameters<typeof track>[0]>('websocket.message', async (message, { client }) => {
-    await guardJoin(message, await resolve(client.accountability));
+    refuseCollabJoin(message, await resolve(client.accountability), await tables);
     return track(message, client);
   });
   action('websocket.connect', ({ client }) => narrow(client));

@@ -14,9 +14,11 @@ const storage = new AsyncLocalStorage<Scope>();
 
 // Outside any request or service call (schedules, boot-time work) statements run as Directus itself.
 export const currentScope = (): Scope => storage.getStore() ?? SYSTEM;
-export const runAs = <T>(scope: Scope, work: () => T): T => storage.run(scope, work);
+// The work is awaited inside the scope: a knex query is a lazy thenable that runs only when awaited,
+// and it must run here, not in the caller's scope.
+export const runAs = <T>(scope: Scope, work: () => T | PromiseLike<T>): Promise<T> => storage.run(scope, async () => await work());
 // For the platform's own work inside a person's request (routing a command, recording an audit entry).
-export const asSystem = <T>(work: () => T): T => storage.run(SYSTEM, work);
+export const asSystem = <T>(work: () => T | PromiseLike<T>): Promise<T> => runAs(SYSTEM, work);
 
 export type ScopeResolver = (accountability: Accountability | null | undefined) => Promise<Scope>;
 

@@ -15,7 +15,7 @@ const TRANSACTION_CONTROL = /^\s*(begin|commit|rollback|savepoint|release)\b/i;
 const ROLLBACK = /^\s*rollback\b/i;
 
 interface PgConnection {
-  query: (config: { text: string; values: unknown[] }) => Promise<unknown>;
+  query: (config: { text: string; values: unknown[] }) => Promise<{ rows: Array<Record<string, unknown>> }>;
 }
 interface KnexQuery {
   sql: string;
@@ -25,6 +25,8 @@ type QueryFunction = (this: unknown, connection: PgConnection, query: KnexQuery)
 interface ConnectionState {
   // What the connection runs as: '' for the connecting user, else the person's id ('-' for nobody).
   as: string | undefined;
+  // The connection's own statement timeout, given back when it runs as the connecting user again.
+  timeout: string | undefined;
   // Statements on one connection are switched and run one after the other.
   queue: Promise<unknown>;
 }
@@ -32,7 +34,9 @@ interface ConnectionState {
 const INSTALLED = Symbol.for('trm-platform.session-switch');
 const states = new WeakMap<PgConnection, ConnectionState>();
 
-export function switchSessionsByScope(database: Database): void {
+// A person's statement may run at most `personTimeout` (PERSON_STATEMENT_TIMEOUT): no request of the
+// SPA comes near it, and a filter that joins too much cannot keep the database busy for minutes.
+export function switchSessionsByScope(database: Database, personTimeout: string, describeError: (err: unknown) => Promise<void>): void {
   const client = (database as unknown as { client: object }).client;
   // The dialect's prototype, since knex builds a fresh client object for every transaction.
   const prototype = Object.getPrototypeOf(client) as { _query: QueryFunction; [INSTALLED]?: true };
@@ -42,16 +46,17 @@ export function switchSessionsByScope(database: Database): void {
 
   prototype._query = function (connection, query) {
     const scope = currentScope();
-    const state = states.get(connection) ?? { as: undefined, queue: Promise.resolve() };
+    const state = states.get(connection) ?? { as: undefined, timeout: undefined, queue: Promise.resolve() };
     states.set(connection, state);
     const run = async () => {
       if (!TRANSACTION_CONTROL.test(query.sql)) {
         const wanted = scope.kind === 'person' ? (scope.user ?? '-') : '';
         if (state.as !== wanted) {
           state.as = undefined;
+          state.timeout ??= String((await connection.query({ text: "SELECT current_setting('statement_timeout') AS t", values: [] })).rows[0]?.['t']);
           await connection.query({
-            text: "SELECT set_config('role', $1, false), set_config('trm.user_id', $2, false)",
-            values: wanted === '' ? ['none', ''] : [PERSON_ROLE, wanted === '-' ? '' : wanted],
+            text: "SELECT set_config('role', $1, false), set_config('trm.user_id', $2, false), set_config('statement_timeout', $3, false)",
+            values: wanted === '' ? ['none', '', state.timeout] : [PERSON_ROLE, wanted === '-' ? '' : wanted, personTimeout],
           });
           state.as = wanted;
         }
@@ -60,6 +65,7 @@ export function switchSessionsByScope(database: Database): void {
         return await original.call(this, connection, query);
       } catch (err) {
         state.as = undefined;
+        if (scope.kind === 'person') await describeError(err);
         throw err;
       } finally {
         // A rollback undoes a switch made inside the transaction.

@@ -25,14 +25,21 @@ interface SubscribeMessage {
   type?: unknown;
   uid?: unknown;
   collection?: unknown;
+  event?: unknown;
+  item?: unknown;
 }
+// Whether the person may read the collection (or the item): throws as Directus's own read would.
+export type ReadCheck = (accountability: Accountability | null, collection: string, item?: string) => Promise<void>;
 
 const SUBSCRIPTIONS = Symbol('trm-platform.subscriptions');
-type TrackedClient = Client & { [SUBSCRIPTIONS]?: Map<string, string> };
+// A client's subscriptions by uid: the collection each follows, and whether Directus confirmed it.
+type TrackedClient = Client & { [SUBSCRIPTIONS]?: Map<string, { collection: string; confirmed: boolean }> };
 
-// REST-style WebSocket: which collection each of a client's subscriptions (by uid) follows. A
-// person's subscription to a protected collection needs a uid, or its events could not be told apart.
-export function trackSubscriptions(tables: Promise<ProtectedTables>, resolve: ScopeResolver) {
+// REST-style WebSocket subscriptions of a person. One to a protected collection needs a uid, or its
+// events could not be told apart. One that asks for a single event (`event`) gets no first page, so
+// Directus checks nothing before it registers it: the read it would have made is made here, so that a
+// person subscribes only to what they may read.
+export function trackSubscriptions(tables: Promise<ProtectedTables>, resolve: ScopeResolver, canRead: ReadCheck) {
   return async (message: SubscribeMessage, client: TrackedClient): Promise<SubscribeMessage> => {
     if (message.type !== 'subscribe' && message.type !== 'unsubscribe') return message;
     const subscriptions = (client[SUBSCRIPTIONS] ??= new Map());
@@ -41,20 +48,22 @@ export function trackSubscriptions(tables: Promise<ProtectedTables>, resolve: Sc
       return message;
     }
     const collection = String(message.collection);
-    if (message.uid === undefined) {
-      const scope = await resolve(client.accountability);
-      if (scope.kind === 'person' && (await tables).names.has(collection)) {
+    const scope = await resolve(client.accountability);
+    if (scope.kind === 'person') {
+      if (message.uid === undefined && (await tables).names.has(collection)) {
         throw forbidden(`Subscribe to ${collection} with a uid: the events of subscriptions without one cannot be held to your organizations (docs/security.md).`);
       }
-      return message;
+      if (message.event !== undefined) await canRead(client.accountability, collection, message.item === undefined ? undefined : String(message.item));
     }
-    subscriptions.set(String(message.uid), collection);
+    if (message.uid !== undefined) subscriptions.set(String(message.uid), { collection, confirmed: false });
     return message;
   };
 }
 
-// Wraps a client's send so that a person's delete events name only rows they could see. Every message
-// of the client goes through one queue, so the events keep their order.
+// Wraps a client's send so that a person hears of a deletion only if they could see the row, and of no
+// event at all that they may not read (Directus answers those with an error on the subscription,
+// which would tell when something happened). Every message of the client goes through one queue, so
+// the events keep their order.
 export function narrowDeleteEvents(tables: Promise<ProtectedTables>, resolve: ScopeResolver, seenBy: SeenBy) {
   return (client: TrackedClient): void => {
     const send = client.send.bind(client);
@@ -68,18 +77,20 @@ export function narrowDeleteEvents(tables: Promise<ProtectedTables>, resolve: Sc
     };
 
     const narrow = async (data: unknown): Promise<unknown> => {
-      if (typeof data !== 'string' || !data.includes('"event":"delete"')) return data;
-      const message = JSON.parse(data) as { type?: string; event?: string; uid?: unknown; data?: unknown };
-      if (message.type !== 'subscription' || message.event !== 'delete') return data;
-      const collection = message.uid === undefined ? undefined : client[SUBSCRIPTIONS]?.get(String(message.uid));
-      if (!collection || !(await tables).names.has(collection)) return data;
+      if (typeof data !== 'string' || !data.includes('"uid"')) return data;
+      const message = JSON.parse(data) as { type?: string; event?: string; status?: string; uid?: unknown; data?: unknown };
+      const subscription = message.uid === undefined ? undefined : client[SUBSCRIPTIONS]?.get(String(message.uid));
+      if (!subscription || (await resolve(client.accountability)).kind !== 'person') return data;
+      if (message.status === 'error') return subscription.confirmed ? undefined : data;
+      if (message.type !== 'subscription') return data;
+      if (message.event === 'init') subscription.confirmed = true;
+      if (message.event !== 'delete' || !(await tables).names.has(subscription.collection)) return data;
       const scope = await resolve(client.accountability);
-      if (scope.kind !== 'person') return data;
-      // An item subscription's delete names the item the person subscribed to, which they could read.
-      if (!Array.isArray(message.data)) return data;
-      const seen = await seenBy(scope.user, collection, message.data.map(String));
-      const keys = message.data.filter((key) => seen.has(String(key)));
-      return keys.length === 0 ? undefined : JSON.stringify({ ...message, data: keys });
+      const keys = Array.isArray(message.data) ? message.data.map(String) : [String(message.data)];
+      const seen = await seenBy(scope.kind === 'person' ? scope.user : null, subscription.collection, keys);
+      const visible = keys.filter((key) => seen.has(key));
+      if (visible.length === 0) return undefined;
+      return JSON.stringify({ ...message, data: Array.isArray(message.data) ? visible : visible[0] });
     };
   };
 }
