@@ -1,6 +1,6 @@
 // `pnpm run ci:dry-run [server-url]`: the image workflow's dry-run gate without Docker. On a
 // throwaway database of the given PostgreSQL server (argument, CI_DATABASE_URL or TEST_DATABASE_URL;
-// it needs TimescaleDB or the stand-in), it proves in order that
+// it needs TimescaleDB), it proves in order that
 //   1. a fresh database boots through steps 1–4;
 //   2. a second boot changes nothing (no SQL file, no bootstrap, no apply);
 //   3. the database equals snapshots/schema.yaml and config.yaml: applying them would create, change or delete nothing;

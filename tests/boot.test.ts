@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownedTables } from '../scripts/lib/owned-tables.ts';
 import { createDatabase, useDatabase, type TestDatabase } from './support/databases.ts';
 import { bootFully, login } from './support/directus.ts';
@@ -116,7 +116,7 @@ describe('the five-step boot on a fresh database', () => {
     expect(await db.query("SELECT 1 FROM migrations_applied WHERE filename = '001_unique.sql'")).toEqual([]);
   });
 
-  it.skipIf(inject('timescale') !== 'real')('positions is a real hypertable with one-day chunks', async () => {
+  it('positions is a real hypertable with one-day chunks', async () => {
     const rows = await db.query(
       `SELECT column_name, time_interval::text AS chunk FROM timescaledb_information.dimensions WHERE hypertable_name = 'positions'`,
     );

@@ -4,7 +4,6 @@ import { startPgServer } from './pg-server.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     pgUrl: string;
-    timescale: 'real' | 'stand-in';
   }
 }
 
@@ -14,6 +13,5 @@ export default async function setup(project: TestProject) {
   const rule = '='.repeat(Math.min(banner.length, 100));
   process.stdout.write(`\n${rule}\n${banner}\n${rule}\n\n`);
   project.provide('pgUrl', server.url);
-  project.provide('timescale', server.timescale);
   return server.stop;
 }
