@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownedTables } from '../scripts/lib/owned-tables.ts';
 import { createDatabase, useDatabase, type TestDatabase } from './support/databases.ts';
 import { bootFully, login } from './support/directus.ts';
-import { repoDir, run } from './support/run.ts';
+import { processGroupMembers, repoDir, run } from './support/run.ts';
 import { committedSqlFiles, sqlFolder } from './support/sql-folder.ts';
 
 const PRE = await committedSqlFiles('db-init');
@@ -153,7 +153,7 @@ describe('a fresh database whose pre-schema SQL fails', () => {
       '002_typo.sql': 'CREATE TABLE positions (device_id text);\nALTER TABLE positions ADD COLUMN faulty boolen;',
     });
     const db = database();
-    const result = await run('./entrypoint.sh', ['dry-run'], { ...db.env, ...directusSecrets, DB_INIT_PRE_DIR: pre });
+    const result = await run('./entrypoint.sh', ['dry-run'], { ...db.env, ...directusSecrets, DB_INIT_PRE_DIR: pre }, { ownProcessGroup: true });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('ERROR step 1/5 db-init (pre-schema SQL) failed');
     expect(result.stderr).toContain('db-init/002_typo.sql:2: SQLSTATE 42704: type "boolen" does not exist');
@@ -161,9 +161,9 @@ describe('a fresh database whose pre-schema SQL fails', () => {
     expect(await db.query("SELECT to_regclass('directus_migrations') AS t, to_regclass('positions') AS p")).toEqual([
       { t: null, p: null },
     ]);
-    // Step 3's worker, started ahead during step 1, was stopped with the boot (boots in this file run one at a time).
-    const leftover = await run('pgrep', ['-f', 'schema-worker'], {});
-    expect(leftover.stdout).toBe('');
+    // Step 3's worker, started ahead during step 1, was stopped with the boot: nothing of this boot's
+    // process group is left (other checkouts' boots on the machine are not this test's business).
+    expect(await processGroupMembers(result.pid!)).toBe('');
   });
 });
 
