@@ -3,6 +3,7 @@ import { DEVICE_ORGANIZATIONS, POSITION_FLAGGING } from '../tenant-scope/rules.t
 import type { Accountability, Context, SchemaOverview } from '../shared/directus.ts';
 import { forbidden, notFound } from '../shared/errors.ts';
 import type { FlagRequest } from './flag-request.ts';
+import { setFaulty } from './faulty-rows.ts';
 
 export interface Flagged {
   imei: string;
@@ -21,10 +22,7 @@ export async function flagPositions(context: Context, schema: SchemaOverview, ac
   if (!accountability.admin) await requireFlaggingRole(context, String(accountability.user), request.deviceId, imei);
 
   return context.database.transaction(async (trx) => {
-    const updated = await trx.raw('UPDATE positions SET faulty = ? WHERE device_id = ? AND ts BETWEEN ? AND ? AND faulty <> ?', [
-      request.faulty, imei, request.from, request.to, request.faulty,
-    ]);
-    const rowsChanged = updated.rowCount ?? 0;
+    const rowsChanged = await setFaulty(async (sql, bindings) => (await trx.raw(sql, bindings)).rowCount ?? 0, { imei, ...request });
     const { rows: outbox } = await trx.raw(
       `INSERT INTO recompute_outbox (device_id, window_from, window_to, faulty, reason, requested_by, rows_changed)
        VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
