@@ -44,7 +44,9 @@ describe('the five-step boot on a fresh database', () => {
   it('dry-run runs steps 1–4, one timed line each, and exits 0', async () => {
     const result = await dryRun();
     expect(result.code, result.output).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`step 1/5 db-init \\(pre-schema SQL\\): db-init/: applied ${PRE.length} files, 0 already applied \\(\\d+\\.\\d\\d s\\)`));
+    expect(result.stdout).toMatch(
+      new RegExp(`step 1/5 db-init \\(pre-schema SQL\\): db-init/: applied ${PRE.length} files, 0 already applied; positions storage set: compression after 2 days \\(policy added\\), retention off \\(\\d+\\.\\d\\d s\\)`),
+    );
     expect(result.stdout).toMatch(/step 2\/5 directus bootstrap: installed Directus 12\.4\.0 system tables and the first admin \(\d+\.\d\d s\)/);
     expect(result.stdout).toMatch(/step 3\/5 directus schema apply: schema\.yaml: applied 127 changes \(127 created\); config\.yaml: applied \d+ changes \(\d+ created, 1 changed\) \(\d+\.\d\d s\)/);
     expect(result.stdout).toContain(`step 4/5 db-init-post (post-schema SQL): db-init-post/: applied ${POST.length} files, 0 already applied`);
@@ -67,7 +69,7 @@ describe('the five-step boot on a fresh database', () => {
     const before = await guardRows();
     const result = await dryRun();
     expect(result.code, result.output).toBe(0);
-    expect(result.stdout).toContain(`db-init/: applied 0 files, ${PRE.length} already applied`);
+    expect(result.stdout).toContain(`db-init/: applied 0 files, ${PRE.length} already applied; positions storage unchanged: compression after 2 days, retention off`);
     expect(result.stdout).toContain('step 2/5 directus bootstrap: skipped');
     expect(result.stdout).toContain('step 3/5 directus schema apply: skipped');
     expect(await guardRows()).toEqual(before);
