@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { inject } from 'vitest';
 import { importFromDirectus } from '../../scripts/lib/directus-install.ts';
 import { dbEnv } from '../../scripts/lib/throwaway-database.ts';
 import { run } from './run.ts';
+import { withClient } from './with-client.ts';
 
 // A fresh boot (Directus's migrations, the full schema and config apply) costs about ten seconds, and
 // most describe blocks need a booted database only to test what comes after the boot. They get a copy
@@ -24,7 +25,7 @@ let ready: Promise<string> | undefined;
 // The template's name once it is booted. Test files run in parallel workers: one boots it under an
 // advisory lock, the others wait and find it marked as a template (which it is only once booted).
 export function bootedTemplate(): Promise<string> {
-  ready ??= withServer(async (client) => {
+  ready ??= withClient(inject('pgUrl'), async (client) => {
     const name = inject('bootedTemplate');
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
     try {
@@ -67,20 +68,10 @@ export async function setFirstAdmin(client: pg.Client, email: string, password: 
 }
 
 export async function dropTemplate(serverUrl: string, name: string): Promise<void> {
-  await withServer(async (client) => {
+  await withClient(serverUrl, async (client) => {
     const { rows } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (rows.length === 0) return;
     await client.query(`ALTER DATABASE ${name} WITH IS_TEMPLATE false`);
     await client.query(`DROP DATABASE ${name}`);
-  }, serverUrl);
-}
-
-async function withServer<T>(work: (client: pg.Client) => Promise<T>, serverUrl = inject('pgUrl')): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+  });
 }

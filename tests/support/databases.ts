@@ -2,6 +2,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createThrowawayDatabase, type DbEnv } from '../../scripts/lib/throwaway-database.ts';
 import { bootedTemplate, setFirstAdmin } from './booted-template.ts';
+import { withClient } from './with-client.ts';
+
+export { withClient };
 
 // Throwaway databases on the suite's server: each test gets its own, dropped afterwards.
 export interface TestDatabase {
@@ -49,14 +52,4 @@ export function useBootedDatabase(secrets: Record<string, string> & { ADMIN_EMAI
     return db;
   });
   return () => ({ db: database(), env: { ...database().env, ...secrets } });
-}
-
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
