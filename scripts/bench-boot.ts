@@ -2,7 +2,7 @@
 // /server/ping answers) against this pipeline (`./entrypoint.sh start` to the same point), on a fresh
 // and on a warm database, BENCH_RUNS times each, on this machine in this run. Prints every figure,
 // the medians and the ratios. Databases are created and dropped on the server of BENCH_DATABASE_URL
-// (or TEST_DATABASE_URL), which needs TimescaleDB or the stand-in.
+// (or TEST_DATABASE_URL), which needs TimescaleDB.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,8 +1,8 @@
 // `pnpm run ci:dry-run [server-url]`: the image workflow's dry-run gate without Docker. On a
 // throwaway database of the given PostgreSQL server (argument, CI_DATABASE_URL or TEST_DATABASE_URL;
-// it needs TimescaleDB or the stand-in), it proves in order that
+// it needs TimescaleDB), it proves in order that
 //   1. a fresh database boots through steps 1–4;
-//   2. a second boot changes nothing (no SQL file, no bootstrap, no apply);
+//   2. a second boot changes nothing (no SQL file, no storage policy, no bootstrap, no apply);
 //   3. the database equals snapshots/schema.yaml and config.yaml: applying them would create, change or delete nothing;
 //   4. the full boot answers /server/ping on a port nobody else holds, and stops cleanly on SIGTERM.
 // These caught a port collision, an ERROR that exited 0 and a ghost-collection conflict on the
@@ -83,12 +83,13 @@ async function secondDryRun(env: NodeJS.ProcessEnv): Promise<string> {
   const { output } = await dryRun(env);
   const changed = [
     countApplied(output) > 0 && `${countApplied(output)} SQL file(s) applied again`,
+    !/positions storage unchanged/.test(output) && 'the positions storage policies were set again',
     !/step 2\/5 directus bootstrap: skipped/.test(output) && 'directus bootstrap ran again',
     !/step 3\/5 directus schema apply: (skipped: [^;]*|[^;]*: no changes);/.test(output) && 'the snapshot was applied again',
     !/step 3\/5 directus schema apply: .*; config\.yaml: no changes/.test(output) && 'the configuration was applied again',
   ].filter(Boolean);
   if (changed.length > 0) throw new GateFailure(`the boot is not idempotent: ${changed.join('; ')}`);
-  return 'nothing applied, bootstrap and apply skipped';
+  return 'nothing applied, storage policies unchanged, bootstrap and apply skipped';
 }
 
 async function schemaCheck(env: NodeJS.ProcessEnv): Promise<string> {

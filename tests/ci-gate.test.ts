@@ -19,7 +19,7 @@ describe('the CI gate (pnpm run ci:dry-run)', () => {
     expect(result.code, result.output).toBe(0);
     const sqlFiles = (await committedSqlFiles('db-init')).length + (await committedSqlFiles('db-init-post')).length;
     expect(result.stdout).toContain(`[gate] 1/4 a fresh database boots through steps 1–4: exit 0; ${sqlFiles} SQL file(s) applied`);
-    expect(result.stdout).toContain('[gate] 2/4 a second boot changes nothing: nothing applied, bootstrap and apply skipped');
+    expect(result.stdout).toContain('[gate] 2/4 a second boot changes nothing: nothing applied, storage policies unchanged, bootstrap and apply skipped');
     expect(result.stdout).toContain('[gate] 3/4 the database equals snapshots/schema.yaml and config.yaml: no collection, field, relation, role, policy, permission, flow or setting to create, change or delete');
     expect(result.stdout).toMatch(/\[gate\] 4\/4 the full boot answers \/server\/ping and stops cleanly: pong on port \d+, clean shutdown/);
     expect(result.stdout).toMatch(/\[gate\] passed in \d+\.\d\d s/);

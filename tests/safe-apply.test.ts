@@ -148,6 +148,29 @@ describe('column changes that would lose stored values', () => {
   });
 });
 
+// PostgreSQL refuses to change the type of a column a row-level security policy names, and Directus
+// changes a column's type to change its nullability: step 3 lifts the person policies around the
+// apply, in the same transaction, and lays them down again.
+describe('a schema change on a column the tenant policies name', () => {
+  const booted = useBootedDatabase(secrets);
+  const personPolicies = async () =>
+    (await booted().db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_policies WHERE policyname LIKE 'person\\_%'"))[0]!.n;
+
+  it('entries.event_id made nullable behind the snapshot\'s back is made required again; every policy is back', async () => {
+    const { db, env } = booted();
+    const before = await personPolicies();
+    expect(before).toBeGreaterThan(0);
+    await db.query('ALTER TABLE entries ALTER COLUMN event_id DROP NOT NULL');
+    const result = await boot(env);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('schema.yaml: applied 1 change (1 changed)');
+    expect(await db.query("SELECT is_nullable FROM information_schema.columns WHERE table_name = 'entries' AND column_name = 'event_id'")).toEqual([
+      { is_nullable: 'NO' },
+    ]);
+    expect(await personPolicies()).toBe(before);
+  });
+});
+
 describe('production settings are checked before the database is touched', () => {
   const database = useDatabase();
   const tables = async () => (await database().query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).length;

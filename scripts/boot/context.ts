@@ -7,6 +7,7 @@ import type { SchemaPolicy } from '../schema/guard.ts';
 import { snapshotPath } from '../schema/snapshot.ts';
 import { ensureStateTable } from './boot-state.ts';
 import type { SchemaWorker } from './schema-worker-client.ts';
+import type { StorageSettings } from './steps/positions-storage.ts';
 
 // What every step shares: one database connection and the facts the skip decisions rest on.
 export interface BootContext {
@@ -14,6 +15,8 @@ export interface BootContext {
   directusVersion: string;
   snapshotPath: string;
   policy: SchemaPolicy;
+  // Step 1's policies on positions (POSITIONS_COMPRESS_AFTER, POSITIONS_DROP_AFTER).
+  storage: StorageSettings;
   // BOOT_FULL=true runs bootstrap and schema apply even when the recorded state proves them no-ops.
   full: boolean;
   // Step 3's worker, started during the steps before when step 3 is certain to run.
@@ -31,7 +34,7 @@ export class StepError extends Error {
   }
 }
 
-export async function openBootContext(policy: SchemaPolicy): Promise<BootContext> {
+export async function openBootContext(policy: SchemaPolicy, storage: StorageSettings): Promise<BootContext> {
   const cli = requireEnv('DIRECTUS_CLI');
   const client = await connectWithRetry(dbConfigFromEnv(), numberEnv('DB_WAIT_TIMEOUT', 60));
   await ensureStateTable(client);
@@ -40,6 +43,7 @@ export async function openBootContext(policy: SchemaPolicy): Promise<BootContext
     directusVersion: installedDirectusVersion(cli),
     snapshotPath: snapshotPath(),
     policy,
+    storage,
     full: process.env['BOOT_FULL'] === 'true',
     schemaInSync: false,
   };

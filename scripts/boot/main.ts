@@ -16,15 +16,17 @@ import { addBootSettings } from './directus-settings.ts';
 import { becomePm2Runtime, pm2Home, pm2RuntimePath } from './pm2-runtime.ts';
 import { refuseUnsafeProduction } from './production-safety.ts';
 import { bootstrap } from './steps/bootstrap.ts';
+import { positionsStorage, storageSettingsFromEnv, type StorageSettings } from './steps/positions-storage.ts';
 import { recordSchemaState, schemaApply, startSchemaApplyAhead } from './steps/schema-apply.ts';
 import { sqlFolder } from './steps/sql-folder.ts';
 
 const TOTAL = 5;
 const steps: Array<{ name: string; run: (ctx: BootContext) => Promise<string>; advice: string }> = [
   {
+    // The SQL files, then the storage policies on the positions table they created.
     name: 'db-init (pre-schema SQL)',
-    run: (ctx) => sqlFolder(ctx.client, process.env['DB_INIT_PRE_DIR'] ?? fromApp('db-init')),
-    advice: 'Fix the named SQL file, then start again; later steps did not run.',
+    run: async (ctx) => `${await sqlFolder(ctx.client, process.env['DB_INIT_PRE_DIR'] ?? fromApp('db-init'))}; ${await positionsStorage(ctx.client, ctx.storage)}`,
+    advice: 'Fix the named SQL file or setting, then start again; later steps did not run.',
   },
   {
     name: 'directus bootstrap',
@@ -51,6 +53,7 @@ async function main(mode: string | undefined): Promise<number> {
   const bootStarted = performance.now();
   // Settings that would stop the boot anyway stop it before it touches the database.
   let policy: SchemaPolicy;
+  let storage: StorageSettings;
   let pm2Runtime: string | undefined;
   try {
     resolveConfiguration();
@@ -58,6 +61,7 @@ async function main(mode: string | undefined): Promise<number> {
     refuseUnsafeProduction();
     environmentSettings();
     policy = schemaPolicyFromEnv();
+    storage = storageSettingsFromEnv();
     await requireBuiltExtensions();
     if (mode === 'start') pm2Runtime = pm2RuntimePath();
   } catch (err) {
@@ -68,7 +72,7 @@ async function main(mode: string | undefined): Promise<number> {
   }
   let ctx: BootContext;
   try {
-    ctx = await openBootContext(policy);
+    ctx = await openBootContext(policy, storage);
   } catch (err) {
     error(`cannot start the boot: ${(err as Error).message}`);
     error(err instanceof DatabaseUnreachableError ? err.advice : 'Set the DB_* variables (see .env.example) and make sure the database accepts connections.');

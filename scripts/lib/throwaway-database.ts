@@ -18,21 +18,22 @@ export interface ThrowawayDatabase {
   drop: () => Promise<void>;
 }
 
-export async function createThrowawayDatabase(serverUrl: string, prefix: string): Promise<ThrowawayDatabase> {
+// `template`: a copy of that database (CREATE DATABASE … TEMPLATE) instead of an empty one.
+export async function createThrowawayDatabase(serverUrl: string, prefix: string, template?: string): Promise<ThrowawayDatabase> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
-  await onServer(serverUrl, `CREATE DATABASE ${name}`);
+  await onServer(serverUrl, `CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  return { name, env: dbEnv(serverUrl, name), drop: () => onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+export function dbEnv(serverUrl: string, database: string): DbEnv {
   const url = new URL(serverUrl);
   return {
-    name,
-    env: {
-      DB_CLIENT: 'pg',
-      DB_HOST: url.hostname,
-      DB_PORT: url.port || '5432',
-      DB_DATABASE: name,
-      DB_USER: decodeURIComponent(url.username),
-      DB_PASSWORD: decodeURIComponent(url.password),
-    },
-    drop: () => onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    DB_CLIENT: 'pg',
+    DB_HOST: url.hostname,
+    DB_PORT: url.port || '5432',
+    DB_DATABASE: database,
+    DB_USER: decodeURIComponent(url.username),
+    DB_PASSWORD: decodeURIComponent(url.password),
   };
 }
 

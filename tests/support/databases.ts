@@ -1,7 +1,10 @@
 import pg from 'pg';
-import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createThrowawayDatabase, type DbEnv } from '../../scripts/lib/throwaway-database.ts';
-import { run } from './run.ts';
+import { bootedTemplate, setFirstAdmin } from './booted-template.ts';
+import { withClient } from './with-client.ts';
+
+export { withClient };
 
 // Throwaway databases on the suite's server: each test gets its own, dropped afterwards.
 export interface TestDatabase {
@@ -12,9 +15,10 @@ export interface TestDatabase {
   drop: () => Promise<void>;
 }
 
-export async function createDatabase(): Promise<TestDatabase> {
+// `template`: a copy of that database instead of an empty one.
+export async function createDatabase(template?: string): Promise<TestDatabase> {
   const serverUrl = inject('pgUrl');
-  const database = await createThrowawayDatabase(serverUrl, 'trm_test');
+  const database = await createThrowawayDatabase(serverUrl, 'trm_test', template);
   const url = new URL(serverUrl);
   url.pathname = `/${database.name}`;
   return {
@@ -25,10 +29,10 @@ export async function createDatabase(): Promise<TestDatabase> {
 }
 
 // A database of the describe block's own, created before its tests and dropped after them.
-export function useDatabase(): () => TestDatabase {
+export function useDatabase(create: () => Promise<TestDatabase> = () => createDatabase()): () => TestDatabase {
   let db: TestDatabase | undefined;
   beforeAll(async () => {
-    db = await createDatabase();
+    db = await create();
   });
   afterAll(async () => {
     await db?.drop();
@@ -39,23 +43,13 @@ export function useDatabase(): () => TestDatabase {
   };
 }
 
-// A database of the describe block's own, taken through steps 1–4 from the committed files first.
-export function useBootedDatabase(secrets: Record<string, string>): () => { db: TestDatabase; env: Record<string, string> } {
-  const database = useDatabase();
-  const booted = () => ({ db: database(), env: { ...database().env, ...secrets } });
-  beforeAll(async () => {
-    const boot = await run('./entrypoint.sh', ['dry-run'], booted().env);
-    expect(boot.code, boot.output).toBe(0);
+// A database of the describe block's own, as steps 1–4 leave it from the committed files with these
+// secrets: a copy of the run's booted template whose first admin has ADMIN_EMAIL and ADMIN_PASSWORD.
+export function useBootedDatabase(secrets: Record<string, string> & { ADMIN_EMAIL: string; ADMIN_PASSWORD: string }): () => { db: TestDatabase; env: Record<string, string> } {
+  const database = useDatabase(async () => {
+    const db = await createDatabase(await bootedTemplate());
+    await withClient(db.url, (client) => setFirstAdmin(client, secrets.ADMIN_EMAIL, secrets.ADMIN_PASSWORD));
+    return db;
   });
-  return booted;
-}
-
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+  return () => ({ db: database(), env: { ...database().env, ...secrets } });
 }

@@ -1,10 +1,12 @@
 import type { TestProject } from 'vitest/node';
+import { dropTemplate, templateName } from './booted-template.ts';
 import { startPgServer } from './pg-server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgUrl: string;
-    timescale: 'real' | 'stand-in';
+    // The run's booted database that useBootedDatabase copies (booted when first asked for).
+    bootedTemplate: string;
   }
 }
 
@@ -14,6 +16,10 @@ export default async function setup(project: TestProject) {
   const rule = '='.repeat(Math.min(banner.length, 100));
   process.stdout.write(`\n${rule}\n${banner}\n${rule}\n\n`);
   project.provide('pgUrl', server.url);
-  project.provide('timescale', server.timescale);
-  return server.stop;
+  const template = templateName();
+  project.provide('bootedTemplate', template);
+  return async () => {
+    await dropTemplate(server.url, template);
+    await server.stop();
+  };
 }

@@ -1,15 +1,19 @@
 import pg from 'pg';
 
 // The PostgreSQL server the suite runs on, in the order the README gives: TEST_DATABASE_URL, else a
-// real TimescaleDB (with PostGIS) in a container through testcontainers, else a clear failure.
+// real TimescaleDB (with PostGIS) in a container through testcontainers, else a clear failure. Either
+// way it offers the real TimescaleDB: positions is tested on real chunks, compressed and not.
 export const TIMESCALEDB_IMAGE = 'timescale/timescaledb-ha:pg17.10-ts2.29.2';
 
 export interface PgServer {
   url: string;
-  timescale: 'real' | 'stand-in';
   description: string;
   stop: () => Promise<void>;
 }
+
+const NO_TIMESCALEDB =
+  'Install TimescaleDB there (on these machines: bash ../shared/timescaledb/install.sh, as .ci/run does), ' +
+  `or unset TEST_DATABASE_URL where Docker is available so that testcontainers runs ${TIMESCALEDB_IMAGE}.`;
 
 export async function startPgServer(): Promise<PgServer> {
   const fromEnv = process.env['TEST_DATABASE_URL'];
@@ -20,9 +24,9 @@ export async function startPgServer(): Promise<PgServer> {
     container = await new PostgreSqlContainer(TIMESCALEDB_IMAGE).start();
   } catch (err) {
     throw new Error(
-      'No PostgreSQL for the integration tests. Either set TEST_DATABASE_URL to a server where the suite may ' +
-        'create and drop databases (with TimescaleDB, or the stand-in from tests/support/install-timescaledb-standin.sh ' +
-        `where TimescaleDB cannot be installed), or make Docker available so testcontainers can run ${TIMESCALEDB_IMAGE}.\n` +
+      'No PostgreSQL for the integration tests. Either set TEST_DATABASE_URL to a server with TimescaleDB where the ' +
+        'suite may create and drop databases (on these machines: bash ../shared/timescaledb/install.sh installs it), ' +
+        `or make Docker available so testcontainers can run ${TIMESCALEDB_IMAGE}.\n` +
         `testcontainers said: ${(err as Error).message}`,
     );
   }
@@ -36,26 +40,15 @@ async function describe(url: string, source: string, stop: () => Promise<void>):
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ default_version: string; comment: string; server: string }>(
-      `SELECT default_version, comment, current_setting('server_version') AS server
+    const { rows } = await client.query<{ default_version: string; server: string; preloaded: boolean }>(
+      `SELECT default_version, current_setting('server_version') AS server,
+              current_setting('shared_preload_libraries') ~ '\\mtimescaledb\\M' AS preloaded
          FROM pg_available_extensions WHERE name = 'timescaledb'`,
     );
     const row = rows[0];
-    if (!row) {
-      throw new Error(
-        `${source}: the server offers no timescaledb extension. Install TimescaleDB, or where it cannot be ` +
-          'installed, the stand-in: bash tests/support/install-timescaledb-standin.sh',
-      );
-    }
-    const standIn = row.comment.includes('STAND-IN');
-    return {
-      url,
-      timescale: standIn ? 'stand-in' : 'real',
-      description: `PostgreSQL ${row.server} from ${source}, ${
-        standIn ? 'TimescaleDB STAND-IN (hypertable behaviour NOT tested)' : `real TimescaleDB ${row.default_version}`
-      }`,
-      stop,
-    };
+    if (!row) throw new Error(`${source}: the server offers no timescaledb extension. ${NO_TIMESCALEDB}`);
+    if (!row.preloaded) throw new Error(`${source}: TimescaleDB ${row.default_version} is installed but not in shared_preload_libraries. ${NO_TIMESCALEDB}`);
+    return { url, description: `PostgreSQL ${row.server} from ${source}, real TimescaleDB ${row.default_version}`, stop };
   } finally {
     await client.end();
   }

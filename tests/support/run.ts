@@ -4,20 +4,32 @@ import { fileURLToPath } from 'node:url';
 export const repoDir = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface RunResult {
+  pid: number | undefined;
   code: number | null;
   stdout: string;
   stderr: string;
   output: string;
 }
 
-// Runs a command of the repository (entrypoint.sh, a script) as an operator would, never throwing:
-// tests assert on the exit code and on what a person would read.
-export function run(command: string, args: string[], env: Record<string, string | undefined>): Promise<RunResult> {
-  return collect(start(command, args, env));
+export interface RunOptions {
+  // A process group of its own (its id is the child's pid), which its descendants inherit: a test can
+  // then ask what is left of exactly this run, not of every boot on the machine.
+  ownProcessGroup?: boolean;
 }
 
-export function start(command: string, args: string[], env: Record<string, string | undefined>): ChildProcess {
-  return spawn(command, args, { cwd: repoDir, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+// Runs a command of the repository (entrypoint.sh, a script) as an operator would, never throwing:
+// tests assert on the exit code and on what a person would read.
+export function run(command: string, args: string[], env: Record<string, string | undefined>, options: RunOptions = {}): Promise<RunResult> {
+  return collect(start(command, args, env, options));
+}
+
+export function start(command: string, args: string[], env: Record<string, string | undefined>, options: RunOptions = {}): ChildProcess {
+  return spawn(command, args, { cwd: repoDir, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup === true });
+}
+
+// The processes still running in a process group (pgrep -g): empty once everything of the run has ended.
+export async function processGroupMembers(group: number): Promise<string> {
+  return (await run('pgrep', ['-a', '-g', String(group)], {})).stdout;
 }
 
 export function collect(child: ChildProcess): Promise<RunResult> {
@@ -34,7 +46,7 @@ export function collect(child: ChildProcess): Promise<RunResult> {
   });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, output }));
+    child.on('close', (code) => resolve({ pid: child.pid, code, stdout, stderr, output }));
   });
 }
 

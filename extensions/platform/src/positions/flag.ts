@@ -2,6 +2,7 @@ import type { Accountability, Context, SchemaOverview } from '../shared/directus
 import { forbidden, notFound } from '../shared/errors.ts';
 import { asSystem } from '../tenant-scope/scope.ts';
 import type { FlagRequest } from './flag-request.ts';
+import { setFaulty } from './faulty-rows.ts';
 
 export interface Flagged {
   imei: string;
@@ -20,10 +21,7 @@ export async function flagPositions(context: Context, schema: SchemaOverview, ac
   const imei = String(device['imei']);
 
   return context.database.transaction(async (trx) => {
-    const updated = await trx.raw('UPDATE positions SET faulty = ? WHERE device_id = ? AND ts BETWEEN ? AND ? AND faulty <> ?', [
-      request.faulty, imei, request.from, request.to, request.faulty,
-    ]);
-    const rowsChanged = updated.rowCount ?? 0;
+    const rowsChanged = await setFaulty(async (sql, bindings) => (await trx.raw(sql, bindings)).rowCount ?? 0, { imei, ...request });
     const { rows: outbox } = await trx.raw(
       `INSERT INTO recompute_outbox (device_id, window_from, window_to, faulty, reason, requested_by, rows_changed)
        VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
