@@ -15,9 +15,9 @@ import { info, setLogPrefix } from './lib/log.ts';
 import { fromApp } from './lib/paths.ts';
 import { createThrowawayDatabase } from './lib/throwaway-database.ts';
 import { runSqlFolder } from './sql-runner/run-sql-folder.ts';
-import { insertPositions } from './telemetry/insert-positions.ts';
+import { insertPositions, type Position } from './telemetry/insert-positions.ts';
 import { LATEST_READ, WINDOW_READ } from './telemetry/processor-reads.ts';
-import { trackers, type Position } from './telemetry/tracks.ts';
+import { trackers } from './telemetry/tracks.ts';
 
 setLogPrefix('[bench]');
 resolveConfiguration();

@@ -185,7 +185,7 @@ describe('flagging and processor’s reads on real chunks, uncompressed and comp
     const day = Date.parse('2027-06-12T00:00:00Z');
     // Within the hour the compressed test left unflagged.
     const at = day + 10 * HOUR;
-    const position = (ms: number) => ({ device_id: A.imei, ts: iso(ms), latitude: 45, longitude: 7, altitude: 600, angle: 0, speed: 0, satellites: 9, priority: 0, attributes: '{}' });
+    const position = (ms: number) => ({ device_id: A.imei, ts: iso(ms), latitude: 45, longitude: 7, altitude: 600, angle: 0, speed: 0, satellites: 9, priority: 0, attributes: {} });
     expect((await platform().db.query(`SELECT is_compressed FROM timescaledb_information.chunks WHERE hypertable_name = 'positions' AND range_start = $1`, [iso(day)]))).toEqual([{ is_compressed: true }]);
     const written = await withClient(platform().db.url, (client) => insertPositions(client, [position(at + 1000), position(at + 1250)]));
     expect(written).toBe(1);

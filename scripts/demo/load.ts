@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { importFromDirectus } from '../lib/directus-install.ts';
+import { insertPositions as insertBatch } from '../telemetry/insert-positions.ts';
 import type { DemoSample, Row } from './sample.ts';
 
 // Puts the demo sample into a booted database, or takes it out again, in one transaction each:
@@ -26,7 +27,7 @@ export async function loadDemo(client: pg.ClientBase, sample: DemoSample): Promi
       const prepared = table === 'directus_users' ? rows.filter((row) => missingUsers.has(String(row['id']))).map((row) => asUser(row, roles, password!)) : rows;
       counts[table] = await insertMissing(client, table, prepared);
     }
-    counts['positions'] = await insertPositions(client, sample);
+    counts['positions'] = await insertDemoPositions(client, sample);
     return counts;
   });
 }
@@ -110,21 +111,14 @@ async function insertMissing(client: pg.ClientBase, table: string, rows: Row[]):
   return rowCount ?? 0;
 }
 
-async function insertPositions(client: pg.ClientBase, sample: DemoSample): Promise<number> {
+async function insertDemoPositions(client: pg.ClientBase, sample: DemoSample): Promise<number> {
   const positions = sample.positions.generate();
   // Every fix already there (the usual second load): nothing to add, and no need to try 400,000 rows.
   if ((await demoPositionCount(client, sample)) === positions.length) return 0;
   let inserted = 0;
   for (let start = 0; start < positions.length; start += POSITION_BATCH) {
     const batch = positions.slice(start, start + POSITION_BATCH);
-    const column = <K extends keyof (typeof batch)[number]>(key: K) => batch.map((position) => position[key]);
-    const { rowCount } = await client.query(
-      `INSERT INTO positions (device_id, ts, latitude, longitude, altitude, angle, speed, satellites, priority, attributes)
-       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::int2[], $7::int2[], $8::int2[], $9::int2[], $10::jsonb[])
-       ON CONFLICT (device_id, ts) DO NOTHING`,
-      [column('device_id'), column('ts'), column('latitude'), column('longitude'), column('altitude'), column('angle'), column('speed'), column('satellites'), column('priority'), column('attributes').map((value) => JSON.stringify(value))],
-    );
-    inserted += rowCount ?? 0;
+    inserted += await insertBatch(client, batch);
   }
   return inserted;
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { drive, random, type Position } from './track.ts';
+import { seededRandom } from '../lib/seeded-random.ts';
+import type { Position } from '../telemetry/insert-positions.ts';
+import { drive } from './track.ts';
 
 // The demo sample, as rows of the business tables: two organizations with a person in every
 // organization role, a rally of the first one with four classes and 30 entries (crews, vehicles,
@@ -130,7 +132,7 @@ export function demoSample({ interval = 1 }: DemoOptions = {}): DemoSample {
     add('classes', { id: classId, event_id: rally, code: klass.code, name: klass.name });
     for (let k = 0; k < ENTRIES_PER_CLASS[c]!; k++) {
       number += 1;
-      const pick = random(number * 7_919);
+      const pick = seededRandom(number * 7_919);
       const [make, model, year, cc] = klass.makes[k % klass.makes.length]!;
       const vehicle = demoId(`vehicle:${number}`);
       add('vehicles', { id: vehicle, make, model, year, engine_cc: cc, plate: `DEMO-${String(number).padStart(3, '0')}`, date_created: CREATED });

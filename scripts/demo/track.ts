@@ -2,18 +2,8 @@
 // of Rally Albania), densified into a winding road and driven twice (the day's two stages), at 1 Hz
 // by a vehicle whose speed follows the terrain, with the kinds of bad fix a Teltonika tracker really
 // sends.
-export interface Position {
-  device_id: string;
-  ts: string;
-  latitude: number;
-  longitude: number;
-  altitude: number;
-  angle: number;
-  speed: number;
-  satellites: number;
-  priority: number;
-  attributes: Record<string, number>;
-}
+import { seededRandom } from '../lib/seeded-random.ts';
+import type { Position } from '../telemetry/insert-positions.ts';
 
 export interface Drive {
   imei: string;
@@ -89,23 +79,11 @@ const road: RoadPoint[] = (() => {
 const LAP_M = road[road.length - 1]!.at;
 const LAPS = 2;
 
-// A small deterministic generator (mulberry32): the same seed gives the same track on every run.
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Every fix of one drive, in time order. Three of them are bad in the ways trackers are: a
 // multipath jump kilometres off the road, a cold-start fix at 0°/0° without satellites, and a speed
 // spike.
 export function drive({ imei, start, averageKmh, share, seed, interval }: Drive): Position[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const end = LAP_M * LAPS * share;
   const fixes: Position[] = [];
   let at = 0;

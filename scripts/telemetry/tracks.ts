@@ -2,18 +2,8 @@
 // 1 Hz (heading, speed and altitude drift, GPS noise, coordinates at the 1e-7 degree resolution of the
 // Teltonika AVL format) with the IO elements such a tracker reports. Seeded, so every run loads the
 // same rows: compression ratios depend on the data, and a benchmark must compare like with like.
-export interface Position {
-  device_id: string;
-  ts: string;
-  latitude: number;
-  longitude: number;
-  altitude: number;
-  angle: number;
-  speed: number;
-  satellites: number;
-  priority: number;
-  attributes: string;
-}
+import { seededRandom } from '../lib/seeded-random.ts';
+import type { Position } from './insert-positions.ts';
 
 interface Tracker {
   imei: string;
@@ -30,7 +20,7 @@ interface Tracker {
 const METRES_PER_DEGREE = 111_320;
 
 export function trackers(count: number, seed = 20270605): { imeis: string[]; next: (ts: Date) => Position[] } {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const between = (low: number, high: number) => low + random() * (high - low);
   const fleet: Tracker[] = Array.from({ length: count }, (_, index) => ({
     imei: String(356307042440000 + index * 7),
@@ -69,7 +59,7 @@ export function trackers(count: number, seed = 20270605): { imeis: string[]; nex
         satellites: t.satellites,
         priority: random() < 0.001 ? 1 : 0,
         // IO elements by id: ignition, movement, GSM signal, external and battery voltage (mV), total odometer (m), PDOP and HDOP (×10).
-        attributes: JSON.stringify({
+        attributes: {
           '239': 1,
           '240': moving,
           '21': t.gsm,
@@ -78,7 +68,7 @@ export function trackers(count: number, seed = 20270605): { imeis: string[]; nex
           '16': t.odometer,
           '181': Math.round(between(8, 16)),
           '182': Math.round(between(6, 12)),
-        }),
+        },
       };
     });
   };
@@ -87,14 +77,3 @@ export function trackers(count: number, seed = 20270605): { imeis: string[]; nex
 
 // Teltonika sends coordinates as integers of 1e-7 degrees.
 const fix = (degrees: number) => Math.round(degrees * 1e7) / 1e7;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
