@@ -44,8 +44,8 @@ describe('the streams Redis in the log', () => {
       await redis.close();
     }
     const { output } = await boot.finished;
-    const { host, port } = new URL(redis.url);
-    expect(count(output, `[trm-platform] streams Redis ${host}:${port}: commands are routed to ingestion`)).toBe(1);
+    const { hostname, port } = new URL(redis.url);
+    expect(count(output, `[trm-platform] streams Redis ${hostname}:${port}: commands are routed to ingestion`)).toBe(1);
     expect(count(output, 'recompute outbox: 1 request(s) wait for Redis')).toBe(1);
     expect(count(output, 'recompute outbox: published 1 request(s) late')).toBe(1);
   });

@@ -73,10 +73,12 @@ export interface OperationSpec {
 }
 
 // Settings that are the project's, not the environment's: no URLs, files, keys or licence.
+// module_bar: which modules the admin app shows, the platform's screens among them (docs/extensions.md).
 export const SETTING_KEYS = [
   'auth_login_attempts',
   'auth_password_policy',
   'default_language',
+  'module_bar',
   'project_color',
   'project_descriptor',
   'project_name',

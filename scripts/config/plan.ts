@@ -3,7 +3,7 @@ import { ENVIRONMENT_SETTINGS } from './environment-settings.ts';
 import type { LiveConfig } from './live.ts';
 import { planAccess } from './plan-access.ts';
 import { planFlows } from './plan-flows.ts';
-import { diff, PHASE, Planner, type ConfigPlan } from './planner.ts';
+import { diff, json, PHASE, Planner, type ConfigPlan } from './planner.ts';
 
 // What applying snapshots/config.yaml to a database would do, item by item (the changes step 3,
 // `dry-run` and schema:check list, and the deletion guard judges), with the statements that do it.
@@ -26,7 +26,9 @@ function planSettings(planner: Planner, live: LiveConfig, desired: ConfigFile): 
     const keys = managed.filter((key) => key in desired.settings);
     const values = keys.map((key) => {
       const value = desired.settings[key];
-      return key === 'public_registration_role' && typeof value === 'string' ? planner.roleId(value) : value;
+      if (key === 'public_registration_role' && typeof value === 'string') return planner.roleId(value);
+      // A list or an object is a JSON column (module_bar); pg would send an array as a PostgreSQL array.
+      return typeof value === 'object' && value !== null ? json(value) : value;
     });
     if (live.ids.settings === undefined) {
       await client.query(`INSERT INTO directus_settings (${keys.join(', ')}) VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')})`, values);

@@ -2,6 +2,8 @@
 // device in a time window as faulty. Processor reads only `faulty = false` rows and recomputes the
 // window when it reads the request from Redis (docs/contracts/recompute-requests.md).
 // GET /positions/track: the positions of one device in a window, for reviewing them (track.ts).
+// GET /positions/limits: the widest window and the most fixes one answer carries, so that a screen
+// reading a longer window (the track review) asks in pieces the server accepts.
 import type { EndpointConfig } from '@directus/types';
 import type { Accountability, Context, SchemaOverview } from '../shared/directus.ts';
 import { unauthenticated } from '../shared/errors.ts';
@@ -24,6 +26,12 @@ const positionsEndpoint: EndpointConfig = {
     const context = endpointContext as unknown as Context;
     const maxWindowHours = positiveNumber(context.env, 'POSITIONS_FLAG_MAX_WINDOW_HOURS', 24);
     const maxTrackPoints = positiveNumber(context.env, 'POSITIONS_TRACK_MAX_POINTS', 5000);
+
+    router.get('/limits', (req, res, next) => {
+      const { accountability } = req as unknown as DirectusRequest;
+      if (!accountability?.user && !accountability?.admin) return next(unauthenticated('Sign in to read the limits of positions.'));
+      res.json({ data: { max_window_hours: maxWindowHours, max_track_points: maxTrackPoints } });
+    });
 
     router.get('/track', async (req, res, next) => {
       try {

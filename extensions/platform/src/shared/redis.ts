@@ -32,8 +32,8 @@ export function announceStreamsRedis(env: Record<string, unknown>, logger: Logge
   announced = true;
   const url = streamsRedisUrl(env);
   if (url) {
-    const { host, port } = new URL(url);
-    logger.info(`[trm-platform] streams Redis ${host}${port ? `:${port}` : ''}: commands are routed to ingestion, recompute requests published to processor`);
+    // host is hostname:port (no credentials).
+    logger.info(`[trm-platform] streams Redis ${new URL(url).host}: commands are routed to ingestion, recompute requests published to processor`);
     return;
   }
   logger.warn(
