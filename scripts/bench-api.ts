@@ -1,16 +1,24 @@
-// `pnpm run bench:api`: what tenant isolation costs the SPA. On a throwaway database of
-// BENCH_DATABASE_URL (or TEST_DATABASE_URL), booted by this pipeline, two organizations with an event
-// of BENCH_ENTRIES (300) entries each (class, vehicle, two crew members, a tracker); then, alternating
-// request by request so both see the same machine, as Alpha's timekeeper (narrowed by the database) and
-// as the administrator (not narrowed): the event's entries with class, crew and devices; a status
-// change; a WebSocket subscription's first page. Prints p50 and p95 of each and the ratio of the p95s
-// (target: at most 1.5). BENCH_RUNS (100) requests per operation and side.
+// `pnpm run bench:api`: what tenant isolation costs the SPA, and what processor's authorization call
+// costs. On a throwaway database of BENCH_DATABASE_URL (or TEST_DATABASE_URL), booted by this pipeline,
+// two organizations with an event of BENCH_ENTRIES (300) entries each (class, vehicle, two crew members,
+// a tracker); then, alternating so both see the same machine, as Alpha's timekeeper (narrowed by the
+// database) and as the administrator (not narrowed):
+// - one request at a time, BENCH_RUNS (100) each: the event's entries with class, crew and devices; a
+//   status change; a WebSocket subscription's first page; a status change until a subscriber of the
+//   same organization hears of it. p50 and p95 of each and the ratio of the p95s (target: at most 1.5);
+// - GET /telemetry/authorize for the event, BENCH_AUTHORIZE_REQUESTS (4000) each from
+//   BENCH_CONCURRENCY (50) concurrent clients: requests per second, p50 and p95 (target: p95 at most
+//   50 ms for the timekeeper), next to the same load on GET /positions/limits: what any authenticated
+//   Directus request costs on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { call, expectRows, login } from './bench/api-calls.ts';
+import { seedApiBench, TIMEKEEPER } from './bench/api-seed.ts';
+import { benchSocket } from './bench/bench-socket.ts';
+import type { LoadResult, LoadSpec } from './bench/http-load.ts';
 import { resolveConfiguration } from './lib/env.ts';
 import { fromApp } from './lib/paths.ts';
 import { waitForPing } from './lib/ping.ts';
@@ -25,8 +33,9 @@ if (!serverUrl) {
 }
 const runs = Number(process.env['BENCH_RUNS'] ?? 100);
 const entriesPerEvent = Number(process.env['BENCH_ENTRIES'] ?? 300);
+const authorizeRequests = Number(process.env['BENCH_AUTHORIZE_REQUESTS'] ?? 4000);
+const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 50);
 const ADMIN = { email: 'admin@example.com', password: 'bench-api-password' };
-const TIMEKEEPER = { email: 'timekeeper@example.com', password: 'bench-api-timekeeper' };
 
 const database = await createThrowawayDatabase(serverUrl, 'trm_bench_api');
 let server: ChildProcess | undefined;
@@ -43,7 +52,6 @@ try {
     ADMIN_PASSWORD: ADMIN.password,
     TELEMETRY: 'false',
     CONFIG_PATH: '/nonexistent/.env',
-    WEBSOCKETS_ENABLED: 'true',
     // Measured here: the server, not Directus's back-pressure on a busy machine.
     PRESSURE_LIMITER_ENABLED: 'false',
     PM2_HOME: await mkdtemp(path.join(tmpdir(), 'trm-bench-api-pm2-')),
@@ -54,7 +62,7 @@ try {
 
   const url = new URL(serverUrl);
   url.pathname = `/${database.name}`;
-  const { event, entries } = await seed(url.toString(), baseUrl);
+  const { event, entries } = await seedApiBench(url.toString(), baseUrl, ADMIN, entriesPerEvent);
   const tokens = { admin: await login(baseUrl, ADMIN), person: await login(baseUrl, TIMEKEEPER) };
   console.log(`seeded 2 organizations × ${entriesPerEvent} entries; ${runs} requests per operation and side\n`);
 
@@ -70,9 +78,14 @@ try {
   const table: string[][] = [];
   for (const [name, operation] of operations) table.push(await measure(name, tokens, operation));
   table.push(await measureSubscriptions(baseUrl, tokens, event));
+  table.push(await measureDelivery(baseUrl, tokens, event, entries));
 
   console.log(['operation'.padEnd(34), 'admin p50', 'admin p95', 'person p50', 'person p95', 'p95 ratio'].join('  '));
   for (const row of table) console.log([row[0]!.padEnd(34), ...row.slice(1).map((cell) => cell.padStart(9))].join('  '));
+
+  console.log(`\nGET /telemetry/authorize?event_id= (${entriesPerEvent} entries), ${concurrency} concurrent clients, ${authorizeRequests} requests per side`);
+  console.log(['caller'.padEnd(34), '    req/s', '      p50', '      p95'].join('  '));
+  for (const row of await measureAuthorization(baseUrl, tokens, event)) console.log([row[0]!.padEnd(34), ...row.slice(1).map((cell) => cell.padStart(9))].join('  '));
 } finally {
   server?.kill('SIGTERM');
   if (server) await run(server).catch(() => undefined);
@@ -96,7 +109,7 @@ async function measure(name: string, tokens: Tokens, operation: (token: string, 
 
 // A subscription's first page: from `subscribe` to Directus's `init` message, on an open connection.
 async function measureSubscriptions(baseUrl: string, tokens: Tokens, event: string): Promise<string[]> {
-  const sockets = { admin: await socket(baseUrl, tokens.admin), person: await socket(baseUrl, tokens.person) };
+  const sockets = { admin: await benchSocket(baseUrl, tokens.admin), person: await benchSocket(baseUrl, tokens.person) };
   const times = { admin: [] as number[], person: [] as number[] };
   for (let i = -5; i < runs; i += 1) {
     for (const side of ['admin', 'person'] as const) {
@@ -117,111 +130,78 @@ async function measureSubscriptions(baseUrl: string, tokens: Tokens, event: stri
 }
 
 function row(name: string, times: { admin: number[]; person: number[] }): string[] {
-  const p = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
+  const p = percentile;
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   return [name, ms(p(times.admin, 0.5)), ms(p(times.admin, 0.95)), ms(p(times.person, 0.5)), ms(p(times.person, 0.95)), (p(times.person, 0.95) / p(times.admin, 0.95)).toFixed(2)];
 }
 
-// Two organizations, straight into the tables (the owner is not narrowed): Alpha is measured, Bravo
-// is there so that the database has something to keep out.
-async function seed(databaseUrl: string, baseUrl: string): Promise<{ event: string; entries: string[] }> {
-  const admin = await login(baseUrl, ADMIN);
-  const roles = (await (await call(baseUrl, admin, 'GET', '/roles?limit=-1')).json()) as { data: Array<{ id: string; name: string }> };
-  const timekeeperRole = roles.data.find((r) => r.name === 'Timekeeper')!.id;
-  const created = (await (await call(baseUrl, admin, 'POST', '/users', { ...TIMEKEEPER, role: timekeeperRole })).json()) as { data: { id: string } };
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    let alphaEvent = '';
-    let alphaEntries: string[] = [];
-    for (const name of ['alpha', 'bravo']) {
-      const { rows: [org] } = await client.query(`INSERT INTO organizations (id, name, slug) VALUES (gen_random_uuid(), $1, $1) RETURNING id`, [name]);
-      const members = (await client.query(
-        `INSERT INTO directus_users (id, email, status) SELECT gen_random_uuid(), $1 || '-member-' || i || '@example.com', 'active' FROM generate_series(1, 20) i RETURNING id`,
-        [name],
-      )).rows.map((r) => r.id as string);
-      await client.query(`INSERT INTO organization_users (id, organization_id, user_id, role) SELECT gen_random_uuid(), $1, unnest($2::uuid[]), 'participant'`, [org.id, members]);
-      if (name === 'alpha') await client.query(`INSERT INTO organization_users (id, organization_id, user_id, role) VALUES (gen_random_uuid(), $1, $2, 'timekeeper')`, [org.id, created.data.id]);
-      const { rows: [event] } = await client.query(
-        `INSERT INTO events (id, organization_id, name, slug, discipline, starts_at, ends_at) VALUES (gen_random_uuid(), $1, $2 || ' rally', 'rally', 'rally', '2027-06-05T06:00:00Z', '2027-06-12T18:00:00Z') RETURNING id`,
-        [org.id, name],
-      );
-      const classes = (await client.query(`INSERT INTO classes (id, event_id, code) SELECT gen_random_uuid(), $1, 'T' || i FROM generate_series(1, 3) i RETURNING id`, [event.id])).rows.map((r) => r.id as string);
-      const { rows: entries } = await client.query(
-        `WITH v AS (INSERT INTO vehicles (id, make, model) SELECT gen_random_uuid(), 'Toyota', 'Hilux ' || i FROM generate_series(1, $2::int) i RETURNING id),
-              d AS (INSERT INTO devices (id, imei, model) SELECT gen_random_uuid(), lpad(($3::bigint + i)::text, 15, '3'), 'FMB920' FROM generate_series(1, $2::int) i RETURNING id),
-              vn AS (SELECT id, row_number() OVER () AS n FROM v), dn AS (SELECT id, row_number() OVER () AS n FROM d),
-              ov AS (INSERT INTO organization_vehicles (id, organization_id, vehicle_id) SELECT gen_random_uuid(), $1, id FROM vn),
-              od AS (INSERT INTO organization_devices (id, organization_id, device_id) SELECT gen_random_uuid(), $1, id FROM dn)
-         SELECT vn.id AS vehicle, dn.id AS device, vn.n FROM vn JOIN dn USING (n)`,
-        [org.id, entriesPerEvent, name === 'alpha' ? 100000 : 200000],
-      );
-      const ids: string[] = [];
-      for (const entry of entries) {
-        const { rows: [inserted] } = await client.query(
-          `INSERT INTO entries (id, event_id, class_id, vehicle_id, race_number, status) VALUES (gen_random_uuid(), $1, $2, $3, $4, 'registered') RETURNING id`,
-          [event.id, classes[Number(entry.n) % 3], entry.vehicle, String(entry.n)],
-        );
-        await client.query(`INSERT INTO entry_crew (id, entry_id, user_id, role) VALUES (gen_random_uuid(), $1, $2, 'pilot'), (gen_random_uuid(), $1, $3, 'co-pilot')`, [
-          inserted.id, members[Number(entry.n) % 20], members[(Number(entry.n) + 1) % 20],
-        ]);
-        await client.query(`INSERT INTO entry_devices (id, entry_id, device_id) VALUES (gen_random_uuid(), $1, $2)`, [inserted.id, entry.device]);
-        ids.push(inserted.id);
-      }
-      if (name === 'alpha') [alphaEvent, alphaEntries] = [event.id, ids];
-    }
-    return { event: alphaEvent, entries: alphaEntries };
-  } finally {
-    await client.end();
+function percentile(values: number[], q: number): number {
+  return [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
+}
+
+// A status change as the SPA makes it, until a subscriber of the same organization hears of it: from
+// the PATCH to the subscriber's update event carrying the new status. Each side changes entries of its
+// own, so that neither hears the other's change.
+async function measureDelivery(baseUrl: string, tokens: Tokens, event: string, entries: string[]): Promise<string[]> {
+  const sockets = { admin: await benchSocket(baseUrl, tokens.admin), person: await benchSocket(baseUrl, tokens.person) };
+  for (const side of ['admin', 'person'] as const) {
+    await sockets[side].ask(
+      { type: 'subscribe', collection: 'entries', uid: 'delivery', query: { filter: { event_id: { _eq: event } }, fields: ['id', 'status'] } },
+      (m) => m['uid'] === 'delivery' && m['event'] === 'init',
+    );
   }
+  const times = { admin: [] as number[], person: [] as number[] };
+  for (let i = -5; i < runs; i += 1) {
+    for (const [n, side] of (['admin', 'person'] as const).entries()) {
+      const entry = entries[(2 * (i + 5) + n) % entries.length]!;
+      const status = i % 2 ? 'started' : 'finished';
+      const started = performance.now();
+      const heard = sockets[side].next((m) => m['uid'] === 'delivery' && m['event'] === 'update' &&
+        (m['data'] as Array<{ id: string; status: string }>).some((row) => row.id === entry && row.status === status));
+      await expectRows(await call(baseUrl, tokens[side], 'PATCH', `/items/entries/${entry}`, { status }), 1);
+      await heard;
+      if (i >= 0) times[side].push(performance.now() - started);
+    }
+  }
+  sockets.admin.close();
+  sockets.person.close();
+  return row('status change → subscriber', times);
 }
 
-async function login(baseUrl: string, credentials: { email: string; password: string }): Promise<string> {
-  const response = await fetch(`${baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) });
-  if (!response.ok) throw new Error(`login ${credentials.email}: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { data: { access_token: string } }).data.access_token;
-}
-
-function call(baseUrl: string, token: string, method: string, route: string, body?: unknown): Promise<Response> {
-  return fetch(`${baseUrl}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+// Processor's question at a rally's start: the event's devices and windows, from many clients at once,
+// next to Directus's own floor: the cheapest authenticated request there is (GET /positions/limits:
+// authentication, Directus's middleware, a constant answer), from the same clients.
+// The load runs in a process of its own (bench/http-load.ts); the three take turns, twice.
+async function measureAuthorization(baseUrl: string, tokens: Tokens, event: string): Promise<string[][]> {
+  const path = `/telemetry/authorize?event_id=${event}`;
+  const answer = (await (await call(baseUrl, tokens.person, 'GET', path)).json()) as { data?: { access?: string; devices?: unknown[] } };
+  if (answer.data?.access !== 'organization' || answer.data.devices?.length !== entriesPerEvent) {
+    throw new Error(`the timekeeper's authorization: ${JSON.stringify(answer).slice(0, 300)}`);
+  }
+  const callers = [
+    ['administrator', path, tokens.admin],
+    ["Alpha's timekeeper", path, tokens.person],
+    ['floor: timekeeper, /positions/limits', '/positions/limits', tokens.person],
+  ] as const;
+  const results = callers.map(() => [] as LoadResult[]);
+  for (let round = 0; round < 2; round += 1) {
+    for (const [i, [, route, token]] of callers.entries()) {
+      results[i]!.push(await load({ origin: baseUrl, path: route, token, requests: Math.ceil(authorizeRequests / 2), concurrency }));
+    }
+  }
+  return callers.map(([name], i) => {
+    const latencies = results[i]!.flatMap((result) => result.latencies);
+    const seconds = results[i]!.reduce((sum, result) => sum + result.seconds, 0);
+    const ms = (value: number) => `${value.toFixed(1)} ms`;
+    return [name, (latencies.length / seconds).toFixed(0), ms(percentile(latencies, 0.5)), ms(percentile(latencies, 0.95))];
   });
 }
 
-async function expectRows(response: Response, count: number): Promise<void> {
-  const body = (await response.json()) as { data?: unknown };
-  const rows = Array.isArray(body.data) ? body.data.length : body.data ? 1 : 0;
-  if (!response.ok || rows !== count) throw new Error(`${response.status}: ${rows} rows, expected ${count}: ${JSON.stringify(body).slice(0, 300)}`);
-}
-
-interface BenchSocket {
-  send: (message: unknown) => void;
-  ask: (message: unknown, done: (m: Record<string, unknown>) => boolean) => Promise<Record<string, unknown>>;
-  close: () => void;
-}
-
-async function socket(baseUrl: string, token: string): Promise<BenchSocket> {
-  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/websocket`);
-  await new Promise((resolve, reject) => {
-    ws.addEventListener('open', resolve, { once: true });
-    ws.addEventListener('error', reject, { once: true });
-  });
-  let waiting: { done: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void } | undefined;
-  ws.addEventListener('message', (event) => {
-    const message = JSON.parse(String(event.data)) as Record<string, unknown>;
-    if (message['type'] === 'ping') return ws.send(JSON.stringify({ type: 'pong' }));
-    if (waiting?.done(message)) waiting.resolve(message);
-  });
-  const ask = (message: unknown, done: (m: Record<string, unknown>) => boolean) =>
-    new Promise<Record<string, unknown>>((resolve) => {
-      waiting = { done, resolve };
-      ws.send(JSON.stringify(message));
-    });
-  const auth = await ask({ type: 'auth', access_token: token }, (m) => m['type'] === 'auth');
-  if (auth['status'] !== 'ok') throw new Error(`WebSocket auth: ${JSON.stringify(auth)}`);
-  return { send: (message) => ws.send(JSON.stringify(message)), ask, close: () => ws.close() };
+function load(spec: LoadSpec): Promise<LoadResult> {
+  const child = spawn(process.execPath, [fromApp('scripts/bench/http-load.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return run(child).then(() => JSON.parse(output) as LoadResult);
 }
 
 function run(child: ChildProcess): Promise<void> {

@@ -227,6 +227,8 @@ describe('compose files', () => {
       REDIS: 'redis://redis:6379',
       CACHE_STORE: 'redis',
       SYNCHRONIZATION_STORE: 'redis',
+      WEBSOCKETS_ENABLED: 'true',
+      WEBSOCKETS_HEARTBEAT_ENABLED: 'true',
     });
 
     // The image is the one the workflow publishes, tagged by commit.

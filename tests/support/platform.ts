@@ -62,10 +62,10 @@ export function usePlatform(name: string, settings: Record<string, string> = {})
   }));
 }
 
-// The competing organizations of the tenant fixture (tenant-fixture.ts), with both WebSocket channels on.
+// The competing organizations of the tenant fixture (tenant-fixture.ts); both WebSocket channels are
+// on by the boot's default.
 export function useTenantPlatform(name: string, settings: Record<string, string> = {}): () => Served & { f: TenantFixture } {
-  const channels = { WEBSOCKETS_ENABLED: 'true', WEBSOCKETS_GRAPHQL_ENABLED: 'true', ...settings };
-  return useSeededPlatform(name, channels, async ({ server, asAdmin, db }) => ({ f: await seedTenants(server.baseUrl, asAdmin, db) }));
+  return useSeededPlatform(name, settings, async ({ server, asAdmin, db }) => ({ f: await seedTenants(server.baseUrl, asAdmin, db) }));
 }
 
 // A stream's entries as processor or ingestion would read them: the entry id and its fields.
