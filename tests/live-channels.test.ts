@@ -261,6 +261,8 @@ describe('live channels on two instances behind one Redis', () => {
         [`event_id[]=${f.alpha.event}`, 'event_id must be the id (a UUID) of an event.'],
         ['device_id=35600000000001', "device_id must be a device's IMEI: 15 digits."],
         [`event_id=${f.alpha.event}&fields=*`, 'Unknown parameter fields. Ask for one of event_id=<events.id> or device_id=<IMEI>.'],
+        // Names the query parser drops are still names the question does not know.
+        [`event_id=${f.alpha.event}&constructor=x&__proto__=x`, 'Unknown parameter constructor, __proto__. Ask for one of event_id=<events.id> or device_id=<IMEI>.'],
       ];
       for (const [query, message] of cases) {
         const answer = await authorize(one, query, token);

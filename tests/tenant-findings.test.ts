@@ -362,6 +362,8 @@ describe('the attacks of issue 14, as regressions', () => {
       const byAdmin = await asAdmin('DELETE', `/items/organizations/${f.bravo.org}`);
       expect(byAdmin.status).toBe(409);
       expect(message(byAdmin)).toMatch(/^The organizations item .* is still referenced by .*organization_users \(organization_id\)/);
+      const member = await asAdmin('DELETE', `/users/${f.alpha.people.participant.id}`);
+      expect([member.status, message(member)]).toEqual([409, `The directus_users item ${f.alpha.people.participant.id} is still referenced by 1 entry_crew (user_id), 1 organization_users (user_id): delete or change those first.`]);
     });
   });
 

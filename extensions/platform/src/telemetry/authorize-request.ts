@@ -11,8 +11,10 @@ const USAGE = 'Ask for one of event_id=<events.id> or device_id=<IMEI>.';
 // mistake processor should hear about.
 const DIRECTUS_PARAMETERS = ['access_token'];
 
-export function parseAuthorizeRequest(query: Record<string, unknown>): AuthorizeRequest {
-  const unknown = Object.keys(query).filter((key) => key !== 'event_id' && key !== 'device_id' && !DIRECTUS_PARAMETERS.includes(key));
+// `names`: the parameter names as sent (the query parser drops some, such as `constructor`), each
+// without its brackets.
+export function parseAuthorizeRequest(query: Record<string, unknown>, names: Iterable<string> = Object.keys(query)): AuthorizeRequest {
+  const unknown = [...new Set(names)].filter((key) => key !== 'event_id' && key !== 'device_id' && !DIRECTUS_PARAMETERS.includes(key));
   if (unknown.length > 0) throw invalidPayload(`Unknown parameter ${unknown.join(', ')}. ${USAGE}`);
   const { event_id: eventId, device_id: deviceId } = query;
   if ((eventId === undefined) === (deviceId === undefined)) throw invalidPayload(USAGE);

@@ -16,6 +16,7 @@ import { cachedEventTelemetry, cachedMembership } from './event-cache.ts';
 import { isMember, readEventTelemetry, type Access, type EventTelemetry } from './event-telemetry.ts';
 
 interface DirectusRequest {
+  originalUrl: string;
   query: Record<string, unknown>;
   token: string | null;
   accountability: Accountability | null;
@@ -36,8 +37,9 @@ const telemetryEndpoint: EndpointConfig = {
 
     router.get('/authorize', async (req, res, next) => {
       try {
-        const { query, token, accountability } = req as unknown as DirectusRequest;
-        const request = parseAuthorizeRequest(query);
+        const { originalUrl, query, token, accountability } = req as unknown as DirectusRequest;
+        const names = [...new URL(originalUrl, 'http://directus').searchParams.keys()].map((name) => name.replace(/\[.*$/, ''));
+        const request = parseAuthorizeRequest(query, names);
         const who = accountability?.user ?? null;
         const signedIn = who !== null || accountability?.admin === true;
         // Administrators and the service accounts work across organizations (tenant-scope/scope.ts).

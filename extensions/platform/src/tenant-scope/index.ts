@@ -69,6 +69,14 @@ const registerTenantScope: HookConfig = ({ filter, action, init }, hookContext) 
     if (action === 'update' && protectedTable) await checkWrite(database, currentScope(), collection, 'update', keys);
     if (action === 'delete') await checkDelete(database, schema, currentScope(), collection, keys, protectedTable);
   };
+  // Deleting a person who is still a member, on a crew or behind a command: a 409 naming those rows, not
+  // Directus's 500 with the SQL. Directus's own tables are its own business (it clears some itself).
+  filter<unknown[]>('users.delete', async (keys, _meta, eventContext) => {
+    const { database, schema } = eventContext as ItemsEventContext;
+    const business = { ...schema, relations: schema.relations.filter((relation) => !relation.collection.startsWith('directus_')) };
+    await checkDelete(database, business, currentScope(), 'directus_users', keys, false);
+    return keys;
+  });
   filter('items.update', async (payload, { collection, keys }, eventContext) => (await checkChange(collection, 'update', keys, eventContext), payload));
   filter<unknown[]>('items.delete', async (keys, { collection }, eventContext) => (await checkChange(collection, 'delete', keys, eventContext), keys));
 
