@@ -47,7 +47,7 @@ describe('the five-step boot on a fresh database', () => {
     expect(result.stdout).toMatch(
       new RegExp(`step 1/5 db-init \\(pre-schema SQL\\): db-init/: applied ${PRE.length} files, 0 already applied; positions storage set: compression after 2 days \\(policy added\\), retention off \\(\\d+\\.\\d\\d s\\)`),
     );
-    expect(result.stdout).toMatch(/step 2\/5 directus bootstrap: installed Directus 12\.4\.0 system tables and the first admin \(\d+\.\d\d s\)/);
+    expect(result.stdout).toMatch(/step 2\/5 directus bootstrap: installed Directus 12\.4\.0 system tables and the first admin \(in the schema worker\) \(\d+\.\d\d s\)/);
     expect(result.stdout).toMatch(/step 3\/5 directus schema apply: schema\.yaml: applied 134 changes \(134 created\); config\.yaml: applied \d+ changes \(\d+ created, 1 changed\) \(\d+\.\d\d s\)/);
     expect(result.stdout).toContain(`step 4/5 db-init-post (post-schema SQL): db-init-post/: applied ${POST.length} files, 0 already applied`);
     expect(result.stdout).toContain('dry run: steps 1–4 succeeded');

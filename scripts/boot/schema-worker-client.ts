@@ -3,8 +3,10 @@ import type { SnapshotDiff } from '../schema/plan.ts';
 import { spawnDirectus, type DirectusProcess } from './directus-cli.ts';
 import type { WorkerCommand, WorkerReply } from './schema-worker.ts';
 
-// The boot's handle on step 3's schema worker (schema-worker.ts): plan first, then apply or stop.
+// The boot's handle on the schema worker of steps 2 and 3 (schema-worker.ts): bootstrap if step 2
+// runs, plan, then apply or stop.
 export interface SchemaWorker {
+  bootstrap: () => Promise<'installed' | 'migrated'>;
   plan: (snapshotPath: string) => Promise<SnapshotDiff>;
   apply: () => Promise<void>;
   stop: () => Promise<void>;
@@ -20,6 +22,11 @@ export function startSchemaWorker(): SchemaWorker {
   const exited = worker.finished();
   exited.catch(() => undefined);
   return {
+    async bootstrap() {
+      const reply = await ask(worker, exited, { command: 'bootstrap' });
+      if (!('bootstrapped' in reply)) throw worker.failure('did not bootstrap');
+      return reply.bootstrapped;
+    },
     async plan(snapshotPath) {
       const reply = await ask(worker, exited, { command: 'plan', snapshotPath });
       if (!('plan' in reply)) throw worker.failure('sent no plan');

@@ -1,17 +1,20 @@
-// Step 3's Directus side, in a process of its own: it loads Directus's modules as soon as it starts
-// (seconds, so the boot starts it while earlier steps run), then does what `directus schema apply`
-// does, in two halves the boot controls over Node's IPC channel:
-//   "plan"  work out the diff of the snapshot file against the database, send it back
-//   "apply" apply exactly that diff (in one transaction, as Directus does, with the tenant policies
-//           lifted and laid down again inside it), then exit
-//   "stop"  exit without touching the schema
-// The boot decides between them: the deletion guard needs the plan before anything is applied.
+// Steps 2 and 3's Directus side, in one process of its own: it loads Directus's modules as soon as it
+// starts (seconds, so the boot starts it while step 1 runs), then does what `directus bootstrap` and
+// `directus schema apply` do, in parts the boot controls over Node's IPC channel:
+//   "bootstrap" install Directus's system tables and the first admin on an empty database, or bring
+//               its migrations to latest, exactly as `directus bootstrap` does
+//   "plan"      work out the diff of the snapshot file against the database, send it back
+//   "apply"     apply exactly that diff (in one transaction, as Directus does, with the tenant policies
+//               lifted and laid down again inside it), then exit
+//   "stop"      exit without touching the schema
+// The boot decides between them: the deletion guard needs the plan before anything is applied. One
+// process for both steps loads Directus once instead of twice.
 import { importFromDirectus } from '../lib/directus-install.ts';
 import type { SnapshotDiff } from '../schema/plan.ts';
 import { readSnapshotFile, type Snapshot } from '../schema/snapshot.ts';
 
-export type WorkerCommand = { command: 'plan'; snapshotPath: string } | { command: 'apply' } | { command: 'stop' };
-export type WorkerReply = { plan: SnapshotDiff } | { applied: true } | { failed: string };
+export type WorkerCommand = { command: 'bootstrap' } | { command: 'plan'; snapshotPath: string } | { command: 'apply' } | { command: 'stop' };
+export type WorkerReply = { bootstrapped: 'installed' | 'migrated' } | { plan: SnapshotDiff } | { applied: true } | { failed: string };
 
 interface Knex {
   destroy: () => Promise<void>;
@@ -24,8 +27,36 @@ interface DatabaseModule {
   validateDatabaseConnection: (database: Knex) => Promise<void>;
 }
 
+interface BootstrapModules {
+  runSeed: (database: Knex) => Promise<void>;
+  runMigrations: (database: Knex, direction: 'latest') => Promise<void>;
+  getSchema: () => Promise<unknown>;
+  getEntitlementManager: () => unknown;
+  createAdmin: (schema: unknown) => Promise<void>;
+  SettingsService: new (options: { schema: unknown }) => {
+    upsertSingleton: (data: Record<string, unknown>) => Promise<unknown>;
+    setOwner: (data: Record<string, unknown>) => Promise<unknown>;
+  };
+  env: Record<string, unknown>;
+  isEmail: (value: unknown) => boolean;
+}
+
 const api = <T>(module: string) => importFromDirectus<T>(`@directus/api/${module}`);
-const [database, { getSnapshot }, { getSnapshotDiff }, { applySnapshot }, { getLicenseManager }, { loadExtensions }] =
+const bootstrapModules = async (): Promise<BootstrapModules> => {
+  const [seed, migrations, { getSchema }, { getEntitlementManager }, { createAdmin }, { SettingsService }, { useEnv }, { email }] = await Promise.all([
+    api<{ default: BootstrapModules['runSeed'] }>('database/seeds/run'),
+    api<{ default: BootstrapModules['runMigrations'] }>('database/migrations/run'),
+    api<Pick<BootstrapModules, 'getSchema'>>('utils/get-schema'),
+    api<Pick<BootstrapModules, 'getEntitlementManager'>>('license/entitlements/manager'),
+    api<Pick<BootstrapModules, 'createAdmin'>>('utils/create-admin'),
+    api<Pick<BootstrapModules, 'SettingsService'>>('services/settings'),
+    importFromDirectus<{ useEnv: () => Record<string, unknown> }>('@directus/env'),
+    importFromDirectus<{ email: () => { safeParse: (value: unknown) => { success: boolean } } }>('zod'),
+  ]);
+  const isEmail = (value: unknown) => email().safeParse(value).success;
+  return { runSeed: seed.default, runMigrations: migrations.default, getSchema, getEntitlementManager, createAdmin, SettingsService, env: useEnv(), isEmail };
+};
+const [database, { getSnapshot }, { getSnapshotDiff }, { applySnapshot }, { getLicenseManager }, { loadExtensions }, directus] =
   await Promise.all([
     api<DatabaseModule>('database/index'),
     api<{ getSnapshot: (options: { database: Knex }) => Promise<Snapshot> }>('utils/schema/get-snapshot'),
@@ -35,12 +66,38 @@ const [database, { getSnapshot }, { getSnapshotDiff }, { applySnapshot }, { getL
     ),
     api<{ getLicenseManager: () => { initialize: () => Promise<void> } }>('license/index'),
     api<{ loadExtensions: () => Promise<void> }>('cli/load-extensions'),
+    bootstrapModules(),
   ]);
+
+// What `directus bootstrap` does (cli/commands/bootstrap), without its exit: the CLI loads no
+// extensions before it either, on a database that is not installed or has migrations to run.
+async function bootstrap(): Promise<'installed' | 'migrated'> {
+  const knex = database.default();
+  await database.validateDatabaseConnection(knex);
+  if (await database.isInstalled()) {
+    await directus.runMigrations(knex, 'latest');
+    return 'migrated';
+  }
+  await directus.runSeed(knex);
+  await directus.runMigrations(knex, 'latest');
+  const schema = await directus.getSchema();
+  directus.getEntitlementManager();
+  await directus.createAdmin(schema);
+  const settings = new directus.SettingsService({ schema });
+  const { PROJECT_NAME: name, PROJECT_OWNER: owner } = directus.env;
+  if (typeof name === 'string' && name.length > 0) await settings.upsertSingleton({ project_name: name });
+  if (directus.isEmail(owner)) {
+    await settings.setOwner({ project_owner: owner, org_name: null, project_usage: null, product_updates: false });
+  }
+  return 'installed';
+}
 
 let planned: { snapshot: Snapshot; current: Snapshot; diff: SnapshotDiff; knex: Knex } | undefined;
 
 async function handle(message: WorkerCommand): Promise<WorkerReply | undefined> {
   switch (message.command) {
+    case 'bootstrap':
+      return { bootstrapped: await bootstrap() };
     case 'plan': {
       const knex = database.default();
       await database.validateDatabaseConnection(knex);
