@@ -6,7 +6,6 @@ import { numberEnv, requireEnv } from '../lib/env.ts';
 import type { SchemaPolicy } from '../schema/guard.ts';
 import { snapshotPath } from '../schema/snapshot.ts';
 import { ensureStateTable } from './boot-state.ts';
-import type { SchemaWorker } from './schema-worker-client.ts';
 import type { StorageSettings } from './steps/positions-storage.ts';
 
 // What every step shares: one database connection and the facts the skip decisions rest on.
@@ -19,10 +18,19 @@ export interface BootContext {
   storage: StorageSettings;
   // BOOT_FULL=true runs bootstrap and schema apply even when the recorded state proves them no-ops.
   full: boolean;
-  // Step 3's worker, started during the steps before when step 3 is certain to run.
-  schemaWorker?: SchemaWorker | undefined;
+  // Directus's side of steps 2 and 3 (directus-steps.ts), imported into this process when a step
+  // first needs it (directusSteps below).
+  directus?: Promise<DirectusSteps> | undefined;
   // Step 3 left the database matching the snapshot (applied, or found nothing to apply).
   schemaInSync: boolean;
+}
+
+export type DirectusSteps = typeof import('./directus-steps.ts');
+
+// Loads Directus's modules the first time (seconds, and this thread is busy meanwhile).
+export function directusSteps(ctx: BootContext): Promise<DirectusSteps> {
+  ctx.directus ??= import('./directus-steps.ts');
+  return ctx.directus;
 }
 
 // A step's failure with advice of its own, in place of the step's general advice.

@@ -6,8 +6,7 @@ import { planConfig } from '../../config/plan.ts';
 import type { ConfigPlan } from '../../config/planner.ts';
 import { warn } from '../../lib/log.ts';
 import { CORE_ACTIVE_FLOWS, coreLicenceFindings, isLicensed } from '../../config/licence.ts';
-import { StepError, type BootContext } from '../context.ts';
-import { runDirectusCli } from '../directus-cli.ts';
+import { directusSteps, StepError, type BootContext } from '../context.ts';
 
 // Step 3's second half: the roles, policies, permissions, flows and settings of snapshots/config.yaml.
 // Compared with the database on every boot (a few catalogue queries), applied in one transaction.
@@ -49,5 +48,5 @@ export async function applyConfigStep(ctx: BootContext, step: ConfigStep): Promi
   }
   // Replicas already running share a Redis cache that still holds the old permissions; Directus
   // clears its in-process caches itself when each process starts.
-  if (process.env['CACHE_STORE'] === 'redis') await runDirectusCli(['cache', 'clear']);
+  if (process.env['CACHE_STORE'] === 'redis') await (await directusSteps(ctx)).clearCaches();
 }
