@@ -7,7 +7,6 @@
 //   4. the full boot answers /server/ping on a port nobody else holds, and stops cleanly on SIGTERM.
 // These caught a port collision, an ERROR that exited 0 and a ghost-collection conflict on the
 // original project before they reached stage.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,16 +15,12 @@ import { error, info, seconds, setLogPrefix } from './lib/log.ts';
 import { fromApp } from './lib/paths.ts';
 import { answersPing, waitForPing } from './lib/ping.ts';
 import { freePort } from './lib/ports.ts';
+import { runStreamed, spawnStreamed, type Outcome } from './lib/streamed.ts';
 import { createThrowawayDatabase } from './lib/throwaway-database.ts';
 
 setLogPrefix('[gate]');
 
 class GateFailure extends Error {}
-
-interface Outcome {
-  code: number | null;
-  output: string;
-}
 
 const checks: Array<{ title: string; run: (env: NodeJS.ProcessEnv) => Promise<string> }> = [
   { title: 'a fresh database boots through steps 1–4', run: firstDryRun },
@@ -133,28 +128,6 @@ async function dryRun(env: NodeJS.ProcessEnv): Promise<Outcome> {
 
 function countApplied(output: string): number {
   return [...output.matchAll(/db-init(?:-post)?\/: applied (\d+) files?/g)].reduce((sum, match) => sum + Number(match[1]), 0);
-}
-
-function runStreamed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
-  return spawnStreamed(command, args, env).finished;
-}
-
-// The child's output goes to the CI log as it comes, indented under the gate's own lines, and is kept
-// for the checks above.
-function spawnStreamed(command: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; finished: Promise<Outcome> } {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const relay = (target: NodeJS.WriteStream) => (chunk: Buffer) => {
-    output += chunk;
-    target.write(chunk.toString().replace(/^(?=.)/gm, '    '));
-  };
-  child.stdout?.on('data', relay(process.stdout));
-  child.stderr?.on('data', relay(process.stderr));
-  const finished = new Promise<Outcome>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-  return { child, finished };
 }
 
 try {

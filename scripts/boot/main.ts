@@ -5,6 +5,8 @@
 //   node scripts/boot/main.ts start     steps 1–5
 import { withBootLock } from '../lib/boot-lock.ts';
 import { DatabaseUnreachableError } from '../lib/connect.ts';
+import { requireDirectusInternals } from '../lib/directus-install.ts';
+import { DirectusInternalsError } from '../lib/directus-internals.ts';
 import { environmentSettings } from '../config/environment-settings.ts';
 import { ConfigError, numberEnv, resolveConfiguration } from '../lib/env.ts';
 import { error, info, seconds } from '../lib/log.ts';
@@ -63,11 +65,12 @@ async function main(mode: string | undefined): Promise<number> {
     policy = schemaPolicyFromEnv();
     storage = storageSettingsFromEnv();
     await requireBuiltExtensions();
+    requireDirectusInternals();
     if (mode === 'start') pm2Runtime = pm2RuntimePath();
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
+    if (!(err instanceof ConfigError || err instanceof DirectusInternalsError)) throw err;
     error(`refusing to boot: ${err.message}`);
-    error('Nothing was written to the database. Fix what it names (settings: see .env.example), then start again.');
+    error(`Nothing was written to the database.${err instanceof ConfigError ? ' Fix what it names (settings: see .env.example), then start again.' : ''}`);
     return 1;
   }
   let ctx: BootContext;

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { SnapshotDiff } from '../schema/plan.ts';
+import { MISSING_INTERNALS_EXIT } from '../lib/directus-internals.ts';
+import { StepError } from './context.ts';
 import { spawnDirectus, type DirectusProcess } from './directus-cli.ts';
 import type { WorkerCommand, WorkerReply } from './schema-worker.ts';
 
@@ -54,7 +56,13 @@ async function ask(worker: DirectusProcess, exited: Promise<unknown>, command: W
   worker.child.send(command);
   const first = await Promise.race([reply, exited.then(() => undefined, () => undefined)]);
   if (first === undefined) {
-    await exited;
+    await exited.catch((err: unknown) => {
+      if (worker.child.exitCode !== MISSING_INTERNALS_EXIT) throw err;
+      throw new StepError(
+        worker.failure('stopped before doing anything: this Directus release lacks what the boot calls in it').message,
+        'Nothing was written by Directus. The lines above name what is missing and the ways forward.',
+      );
+    });
     throw worker.failure(`exited before answering "${command.command}"`);
   }
   if ('failed' in first) {

@@ -9,7 +9,8 @@
 //   "stop"      exit without touching the schema
 // The boot decides between them: the deletion guard needs the plan before anything is applied. One
 // process for both steps loads Directus once instead of twice.
-import { importFromDirectus } from '../lib/directus-install.ts';
+import { importFromDirectus, loadDirectusInternals } from '../lib/directus-install.ts';
+import { DirectusInternalsError, MISSING_INTERNALS_EXIT } from '../lib/directus-internals.ts';
 import type { SnapshotDiff } from '../schema/plan.ts';
 import { readSnapshotFile, type Snapshot } from '../schema/snapshot.ts';
 
@@ -41,6 +42,13 @@ interface BootstrapModules {
   isEmail: (value: unknown) => boolean;
 }
 
+// Every Directus internal the scripts call (scripts/lib/directus-internals.ts), loaded and checked
+// before step 2 does anything: a release that moved or renamed one ends the worker here, naming each.
+await loadDirectusInternals().catch((err: unknown) => {
+  if (!(err instanceof DirectusInternalsError)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exit(MISSING_INTERNALS_EXIT);
+});
 const api = <T>(module: string) => importFromDirectus<T>(`@directus/api/${module}`);
 const bootstrapModules = async (): Promise<BootstrapModules> => {
   const [seed, migrations, { getSchema }, { getEntitlementManager }, { createAdmin }, { SettingsService }, { useEnv }, { email }] = await Promise.all([
