@@ -11,7 +11,6 @@
 // One Directus load for all of it: the server of check 1 ran steps 1–4 and answers check 3.
 // These caught a port collision, an ERROR that exited 0 and a ghost-collection conflict on the
 // original project before they reached stage.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +19,7 @@ import { error, info, seconds, setLogPrefix } from './lib/log.ts';
 import { fromApp } from './lib/paths.ts';
 import { answersPing, waitForPing } from './lib/ping.ts';
 import { freePort } from './lib/ports.ts';
+import { runStreamed, spawnStreamed, type Outcome } from './lib/streamed.ts';
 import { createThrowawayDatabase } from './lib/throwaway-database.ts';
 import { describeChanges, planFromDiff, type SnapshotDiff } from './schema/plan.ts';
 import { readSnapshotFile, snapshotPath } from './schema/snapshot.ts';
@@ -27,11 +27,6 @@ import { readSnapshotFile, snapshotPath } from './schema/snapshot.ts';
 setLogPrefix('[gate]');
 
 class GateFailure extends Error {}
-
-interface Outcome {
-  code: number | null;
-  output: string;
-}
 
 // The server of check 1, stopped by check 4 (or, should a check fail, when the gate ends).
 let server: { boot: ReturnType<typeof spawnStreamed>; baseUrl: string } | undefined;
@@ -166,28 +161,6 @@ async function dryRun(env: NodeJS.ProcessEnv): Promise<Outcome> {
 
 function countApplied(output: string): number {
   return [...output.matchAll(/db-init(?:-post)?\/: applied (\d+) files?/g)].reduce((sum, match) => sum + Number(match[1]), 0);
-}
-
-function runStreamed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
-  return spawnStreamed(command, args, env).finished;
-}
-
-// The child's output goes to the CI log as it comes, indented under the gate's own lines, and is kept
-// for the checks above (output(): what it printed so far).
-function spawnStreamed(command: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; finished: Promise<Outcome>; output: () => string } {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const relay = (target: NodeJS.WriteStream) => (chunk: Buffer) => {
-    output += chunk;
-    target.write(chunk.toString().replace(/^(?=.)/gm, '    '));
-  };
-  child.stdout?.on('data', relay(process.stdout));
-  child.stderr?.on('data', relay(process.stderr));
-  const finished = new Promise<Outcome>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-  return { child, finished, output: () => output };
 }
 
 try {

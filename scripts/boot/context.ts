@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { connectWithRetry } from '../lib/connect.ts';
 import { dbConfigFromEnv } from '../lib/db-config.ts';
 import { installedDirectusVersion } from '../lib/directus-install.ts';
+import { DirectusInternalsError } from '../lib/directus-internals.ts';
 import { numberEnv, requireEnv } from '../lib/env.ts';
 import type { SchemaPolicy } from '../schema/guard.ts';
 import { snapshotPath } from '../schema/snapshot.ts';
@@ -27,9 +28,13 @@ export interface BootContext {
 
 export type DirectusSteps = typeof import('./directus-steps.ts');
 
-// Loads Directus's modules the first time (seconds, and this thread is busy meanwhile).
+// Loads Directus's modules the first time (seconds, and this thread is busy meanwhile). A release that
+// lacks an internal the boot calls stops the step before Directus writes anything.
 export function directusSteps(ctx: BootContext): Promise<DirectusSteps> {
-  ctx.directus ??= import('./directus-steps.ts');
+  ctx.directus ??= import('./directus-steps.ts').catch((err: unknown) => {
+    if (!(err instanceof DirectusInternalsError)) throw err;
+    throw new StepError(err.message, 'Nothing was written by Directus. The lines above name what is missing and the ways forward.');
+  });
   return ctx.directus;
 }
 

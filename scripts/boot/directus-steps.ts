@@ -9,7 +9,7 @@
 //                      laid down again inside it)
 //   clearCaches()      what `directus cache clear` does
 // The boot decides between them: the deletion guard needs the plan before anything is applied.
-import { importFromDirectus } from '../lib/directus-install.ts';
+import { importFromDirectus, loadDirectusInternals } from '../lib/directus-install.ts';
 import type { SnapshotDiff } from '../schema/plan.ts';
 import { readSnapshotFile, type Snapshot } from '../schema/snapshot.ts';
 
@@ -38,6 +38,10 @@ interface BootstrapModules {
   isEmail: (value: unknown) => boolean;
 }
 
+// Every Directus internal the scripts call (scripts/lib/directus-internals.ts), loaded and checked
+// before step 2 does anything: a release that moved or renamed one fails here, naming each
+// (context.ts turns that into the step's error).
+await loadDirectusInternals();
 const api = <T>(module: string) => importFromDirectus<T>(`@directus/api/${module}`);
 const bootstrapModules = async (): Promise<BootstrapModules> => {
   const [seed, migrations, { getSchema }, { getEntitlementManager }, { createAdmin }, { SettingsService }, { useEnv }, { email }] = await Promise.all([

@@ -9,6 +9,8 @@
 //                                       step 5, Directus's server in this process
 import { withBootLock } from '../lib/boot-lock.ts';
 import { DatabaseUnreachableError } from '../lib/connect.ts';
+import { requireDirectusInternals } from '../lib/directus-install.ts';
+import { DirectusInternalsError } from '../lib/directus-internals.ts';
 import { environmentSettings } from '../config/environment-settings.ts';
 import { ConfigError, numberEnv, resolveConfiguration } from '../lib/env.ts';
 import { error, info, seconds, setLogPrefix } from '../lib/log.ts';
@@ -69,9 +71,9 @@ async function main(mode: Mode): Promise<number | 'serving'> {
       becomePm2Runtime(pm2Runtime);
     }
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
+    if (!(err instanceof ConfigError || err instanceof DirectusInternalsError)) throw err;
     error(`refusing to boot: ${err.message}`);
-    error('Nothing was written to the database. Fix what it names (settings: see .env.example), then start again.');
+    error(`Nothing was written to the database.${err instanceof ConfigError ? ' Fix what it names (settings: see .env.example), then start again.' : ''}`);
     return 1;
   }
   let ctx: BootContext;
@@ -122,6 +124,8 @@ async function checkSettings(): Promise<{ policy: SchemaPolicy; storage: Storage
   environmentSettings();
   const settings = { policy: schemaPolicyFromEnv(), storage: storageSettingsFromEnv() };
   await requireBuiltExtensions();
+  // Milliseconds: every Directus internal the boot calls is where the list says (nothing loaded yet).
+  requireDirectusInternals();
   return settings;
 }
 
