@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { SnapshotDiff } from '../schema/plan.ts';
+import type { Snapshot } from '../schema/snapshot.ts';
 import { spawnDirectus, type DirectusProcess } from './directus-cli.ts';
 import type { WorkerCommand, WorkerReply } from './schema-worker.ts';
 
@@ -7,7 +8,7 @@ import type { WorkerCommand, WorkerReply } from './schema-worker.ts';
 // runs, plan, then apply or stop.
 export interface SchemaWorker {
   bootstrap: () => Promise<'installed' | 'migrated'>;
-  plan: (snapshotPath: string) => Promise<SnapshotDiff>;
+  plan: (snapshotPath: string) => Promise<{ diff: SnapshotDiff; current: Snapshot }>;
   apply: () => Promise<void>;
   stop: () => Promise<void>;
   // Stops a worker started ahead of a step that never ran.
@@ -30,7 +31,7 @@ export function startSchemaWorker(): SchemaWorker {
     async plan(snapshotPath) {
       const reply = await ask(worker, exited, { command: 'plan', snapshotPath });
       if (!('plan' in reply)) throw worker.failure('sent no plan');
-      return reply.plan;
+      return { diff: reply.plan, current: reply.current };
     },
     async apply() {
       await ask(worker, exited, { command: 'apply' });

@@ -3,7 +3,8 @@
 // `directus schema apply` do, in parts the boot controls over Node's IPC channel:
 //   "bootstrap" install Directus's system tables and the first admin on an empty database, or bring
 //               its migrations to latest, exactly as `directus bootstrap` does
-//   "plan"      work out the diff of the snapshot file against the database, send it back
+//   "plan"      work out the diff of the snapshot file against the database, send it back with the
+//               database's own snapshot (what the archive keeps of anything allowed to be dropped)
 //   "apply"     apply exactly that diff (in one transaction, as Directus does, with the tenant policies
 //               lifted and laid down again inside it), then exit
 //   "stop"      exit without touching the schema
@@ -14,7 +15,7 @@ import type { SnapshotDiff } from '../schema/plan.ts';
 import { readSnapshotFile, type Snapshot } from '../schema/snapshot.ts';
 
 export type WorkerCommand = { command: 'bootstrap' } | { command: 'plan'; snapshotPath: string } | { command: 'apply' } | { command: 'stop' };
-export type WorkerReply = { bootstrapped: 'installed' | 'migrated' } | { plan: SnapshotDiff } | { applied: true } | { failed: string };
+export type WorkerReply = { bootstrapped: 'installed' | 'migrated' } | { plan: SnapshotDiff; current: Snapshot } | { applied: true } | { failed: string };
 
 interface Knex {
   destroy: () => Promise<void>;
@@ -107,7 +108,7 @@ async function handle(message: WorkerCommand): Promise<WorkerReply | undefined> 
       const snapshot = await readSnapshotFile(message.snapshotPath);
       const current = await getSnapshot({ database: knex });
       planned = { snapshot, current, diff: getSnapshotDiff(current, snapshot), knex };
-      return { plan: planned.diff };
+      return { plan: planned.diff, current };
     }
     case 'apply': {
       if (!planned) throw new Error('apply before plan');

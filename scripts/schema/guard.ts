@@ -21,6 +21,9 @@ export interface Risk {
   change: PlannedChange;
   // What it costs, in rows: "table holds 3 rows", "max_length 255 → 10 truncates 2 values".
   impact: string;
+  // For a lossy column change: the rows whose values it would lose, as a condition on its table (what
+  // the archive keeps before an allowed change is applied).
+  losing?: string | undefined;
 }
 
 export interface Verdict {
@@ -84,7 +87,8 @@ export function allowValueFor(risks: Risk[]): string {
   const wholeCollections = new Set(
     risks.filter((risk) => risk.change.kind === 'collection').map((risk) => risk.change.collection),
   );
-  const names = risks.map((risk) =>
+  // A permission on a collection named whole is allowed by that name (namesFor).
+  const names = risks.filter((risk) => !(risk.change.kind === 'permission' && wholeCollections.has(risk.change.collection))).map((risk) =>
     risk.change.allowName ??
     (wholeCollections.has(risk.change.collection) || risk.change.field === undefined
       ? risk.change.collection
@@ -114,7 +118,10 @@ export function describeRisks(risks: Risk[], verdict: Verdict): string[] {
   return describeChanges(risks.map((risk) => risk.change), (change) => verdictNote(change, verdict));
 }
 
+// A collection's name also allows the deletion of the permissions on it: dropping a collection
+// takes them with it (Directus deletes them), so naming it says enough.
 function namesFor(change: PlannedChange): string[] {
+  if (change.kind === 'permission' && change.allowName !== undefined) return [change.allowName, change.collection];
   if (change.allowName !== undefined) return [change.allowName];
   return change.field === undefined ? [change.collection] : [change.collection, `${change.collection}.${change.field}`];
 }

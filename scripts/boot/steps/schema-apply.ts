@@ -5,11 +5,13 @@ import { info, warn } from '../../lib/log.ts';
 import { allowValueFor, describeRisks, judge, verdictNote, type Verdict } from '../../schema/guard.ts';
 import { describeChanges, planFromDiff, type PlannedChange } from '../../schema/plan.ts';
 import { assessRisks } from '../../schema/risks.ts';
+import type { Snapshot } from '../../schema/snapshot.ts';
 import { configPath } from '../../config/model.ts';
 import { assessConfigRisks } from '../../config/risks.ts';
 import { readState, schemaFingerprint, writeState } from '../boot-state.ts';
 import { StepError, type BootContext } from '../context.ts';
 import { startSchemaWorker, type SchemaWorker } from '../schema-worker-client.ts';
+import { archiveAllowed, settleArchive } from './archive-allowed.ts';
 import { applyConfigStep, planConfigStep } from './config-apply.ts';
 
 // Step 3: the collections, fields and relations of snapshots/schema.yaml, then the access control,
@@ -42,11 +44,20 @@ export async function schemaApply(ctx: BootContext): Promise<string> {
     warn(`applying what DIRECTUS_SCHEMA_ALLOW_DELETE allows to delete or lose (plan ${verdict.planId}):`);
     for (const line of describeRisks(verdict.allowed, verdict)) warn(line);
   }
-  if (schema.worker) await (schema.changes.length > 0 ? schema.worker.apply() : schema.worker.stop());
-  if (config.plan.changes.length > 0) await applyConfigStep(ctx, config);
+  const archive = await archiveAllowed(ctx, verdict, schema.current, config.live);
+  let applied: 'nothing' | 'schema' | 'everything' = 'nothing';
+  try {
+    if (schema.worker) await (schema.changes.length > 0 ? schema.worker.apply() : schema.worker.stop());
+    applied = 'schema';
+    if (config.plan.changes.length > 0) await applyConfigStep(ctx, config);
+    applied = 'everything';
+  } finally {
+    await settleArchive(ctx, archive, applied);
+  }
   ctx.schemaInSync = true;
   const configOutcome = config.plan.changes.length > 0 ? `applied ${counts(config.plan.changes)}` : 'no changes';
-  return `${schema.outcome ?? `${name}: applied ${counts(schema.changes)}`}; ${config.name}: ${configOutcome}`;
+  const archived = archive ? `; what it dropped is in archive ${archive.id}` : '';
+  return `${schema.outcome ?? `${name}: applied ${counts(schema.changes)}`}; ${config.name}: ${configOutcome}${archived}`;
 }
 
 // The schema half's plan: no worker and no changes when the recorded state proves the snapshot
@@ -54,7 +65,7 @@ export async function schemaApply(ctx: BootContext): Promise<string> {
 async function planSchema(
   ctx: BootContext,
   name: string,
-): Promise<{ changes: PlannedChange[]; worker?: SchemaWorker | undefined; outcome?: string | undefined }> {
+): Promise<{ changes: PlannedChange[]; current?: Snapshot | undefined; worker?: SchemaWorker | undefined; outcome?: string | undefined }> {
   if (!ctx.schemaWorker && (await schemaUnchanged(ctx))) {
     return {
       changes: [],
@@ -63,8 +74,9 @@ async function planSchema(
   }
   const worker = ctx.schemaWorker ?? startSchemaWorker();
   ctx.schemaWorker = worker;
-  const changes = planFromDiff(await worker.plan(ctx.snapshotPath));
-  return { changes, worker, outcome: changes.length === 0 ? `${name}: no changes` : undefined };
+  const { diff, current } = await worker.plan(ctx.snapshotPath);
+  const changes = planFromDiff(diff);
+  return { changes, current, worker, outcome: changes.length === 0 ? `${name}: no changes` : undefined };
 }
 
 // When step 3 will run whatever step 2 does (a fresh database, a new snapshot, BOOT_FULL), its worker
