@@ -352,3 +352,44 @@ describe('an allowed change whose apply fails', () => {
     expect(await db.query(`SELECT name FROM organizations WHERE slug = 'no-name'`)).toEqual([{ name: null }]);
   });
 });
+
+describe('items restored one at a time', () => {
+  const booted = useBootedDatabase(secrets);
+
+  it('a child collection first (its relation waits for the parent), then the parent: the relation comes back with it', async () => {
+    const { db, env } = booted();
+    await withServer(env, async (api) => {
+      const key = { field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } };
+      await ok(api('POST', '/collections', { collection: 'routes', schema: {}, meta: {}, fields: [key, { field: 'label', type: 'string', schema: {} }] }));
+      await ok(api('POST', '/collections', { collection: 'route_notes', schema: {}, meta: {}, fields: [key, { field: 'route', type: 'integer', meta: { special: ['m2o'] }, schema: {} }, { field: 'text', type: 'text', meta: {}, schema: {} }] }));
+      await ok(api('POST', '/relations', { collection: 'route_notes', field: 'route', related_collection: 'routes', schema: { on_delete: 'RESTRICT' } }));
+      const [route] = await ok<Array<{ id: number }>>(api('POST', '/items/routes', [{ label: 'Loop A' }]));
+      await ok(api('POST', '/items/route_notes', [{ route: route!.id, text: 'gravel' }, { route: null, text: 'unassigned' }]));
+    });
+    // A column added by hand, which Directus does not manage (no directus_fields row): its values are
+    // lost with the table too, so they are archived and come back, the column still unmanaged.
+    await db.query(`ALTER TABLE route_notes ADD COLUMN legacy_code numeric(6,2)`);
+    await db.query(`UPDATE route_notes SET legacy_code = 1234.5 WHERE text = 'gravel'`);
+    const before = { routes: await rowsOf(db, 'routes'), notes: await rowsOf(db, 'route_notes') };
+    const dropped = await entrypoint({ ...env, DIRECTUS_SCHEMA_ALLOW_DELETE: 'routes,route_notes' }, 'dry-run');
+    expect(dropped.code, dropped.output).toBe(0);
+    const id = /archived before applying: archive (\d+) /.exec(dropped.stdout)![1]!;
+
+    const child = await entrypoint(env, 'schema-restore', id, 'route_notes');
+    expect(child.code, child.output).toBe(0);
+    expect(child.stdout).toContain('collection route_notes restored: 2 rows');
+    expect(child.stdout).toContain('relation route_notes.route → routes left out: routes is not there (restore it, and this relation comes back with it)');
+    expect(await rowsOf(db, 'route_notes')).toEqual(before.notes);
+    expect(JSON.stringify(before.notes)).toContain('"legacy_code":1234.5}');
+    expect(await db.query(`SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'route_notes'::regclass AND attname = 'legacy_code'`)).toEqual([{ type: 'numeric(6,2)' }]);
+    expect(await db.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'route_notes'::regclass AND contype = 'f'`)).toEqual([{ n: 0 }]);
+
+    const parent = await entrypoint(env, 'schema-restore', id, 'routes');
+    expect(parent.code, parent.output).toBe(0);
+    expect(parent.stdout).toContain('relation route_notes.route → routes restored');
+    expect(await rowsOf(db, 'routes')).toEqual(before.routes);
+    expect(await db.query(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'route_notes'::regclass AND contype = 'f'`)).toEqual([
+      { def: 'FOREIGN KEY (route) REFERENCES routes(id) ON DELETE RESTRICT' },
+    ]);
+  });
+});

@@ -12,6 +12,7 @@ const archived = (table: string) => `${id(ARCHIVE_SCHEMA)}.${id(table)}`;
 export async function restoreCopy(sql: SqlClient, copy: StoredCopy): Promise<number> {
   if (copy.rows === 0) return 0;
   if (copy.updateBy) return restoreValues(sql, copy, copy.updateBy);
+  if (copy.label === 'rows') await addUnmanagedColumns(sql, copy);
   const key = await keyOf(sql, copy.source);
   const columns = await sharedColumns(sql, copy);
   const list = columns.map((column) => id(column)).join(', ');
@@ -79,6 +80,19 @@ async function keyOf(sql: SqlClient, table: string): Promise<string> {
   );
   if (rows.length !== 1) throw new Error(`${table} has no single-column primary key to restore rows by`);
   return rows[0]!.column;
+}
+
+// A collection's table made again by Directus has the columns Directus manages; columns it did not
+// (added by hand, no directus_fields row) come back with their type and values, still unmanaged.
+async function addUnmanagedColumns(sql: SqlClient, copy: StoredCopy): Promise<void> {
+  const { rows } = await sql.query<{ column: string; type: string }>(
+    `SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type FROM pg_attribute a
+      WHERE a.attrelid = to_regclass($2) AND a.attnum > 0 AND NOT a.attisdropped
+        AND NOT EXISTS (SELECT 1 FROM pg_attribute t WHERE t.attrelid = to_regclass(quote_ident($1)) AND t.attname = a.attname AND NOT t.attisdropped)
+      ORDER BY a.attnum`,
+    [copy.source, `${ARCHIVE_SCHEMA}.${copy.table}`],
+  );
+  for (const { column, type } of rows) await sql.query(`ALTER TABLE ${id(copy.source)} ADD COLUMN ${id(column)} ${type}`);
 }
 
 // The archive's columns that the table has now, in the table's order: a Directus upgrade in between
