@@ -6,6 +6,8 @@
 #   entrypoint.sh dry-run        steps 1–4, exit 0 on success (the CI gate)
 #   entrypoint.sh schema-check   exit 0 when the database matches snapshots/schema.yaml, else list
 #                                what applying it would create, change or delete, and exit 1
+#   entrypoint.sh schema-archives [--prune …]   what step 3 archived before allowed deletions
+#   entrypoint.sh schema-restore ID [item …]     put archived items back
 #   entrypoint.sh CMD ...        runs CMD (a shell, `node cli.js ...`) without booting
 # Works the same in the image (/directus) and in a checkout (Directus from node_modules).
 set -Eeuo pipefail
@@ -62,9 +64,9 @@ main() {
       load_secrets; resolve_directus
       boot "${1:-start}"
       ;;
-    schema-check)
+    schema-check|schema-archives|schema-restore)
       load_secrets; resolve_directus
-      exec node "$APP_DIR/scripts/schema-check.ts"
+      exec node "$APP_DIR/scripts/$1.ts" "${@:2}"
       ;;
     *)
       exec "$@"

@@ -6,16 +6,16 @@
 //                      bring its migrations to latest, exactly as `directus bootstrap` does
 //   planSchema(file)   the diff of the snapshot file against the database, and apply() for exactly that
 //                      diff (in one transaction, as Directus does, with the tenant policies lifted and
-//                      laid down again inside it)
+//                      laid down again inside it, and the archive of what it drops written first)
 //   clearCaches()      what `directus cache clear` does
 // The boot decides between them: the deletion guard needs the plan before anything is applied.
 import { importFromDirectus, loadDirectusInternals } from '../lib/directus-install.ts';
+import { sqlOnKnex, type KnexRaw, type SqlClient } from '../lib/knex-sql.ts';
 import type { SnapshotDiff } from '../schema/plan.ts';
 import { readSnapshotFile, type Snapshot } from '../schema/snapshot.ts';
 
-interface Knex {
+interface Knex extends KnexRaw {
   destroy: () => Promise<void>;
-  raw: (sql: string) => Promise<{ rows: Array<Record<string, unknown>> }>;
   transaction: <T>(work: (trx: Knex) => Promise<T>) => Promise<T>;
 }
 interface DatabaseModule {
@@ -95,7 +95,10 @@ async function bootstrap(): Promise<'installed' | 'migrated'> {
 
 export interface SchemaPlan {
   diff: SnapshotDiff;
-  apply: () => Promise<void>;
+  // The database's own snapshot: what the archive keeps of anything allowed to be dropped.
+  current: Snapshot;
+  // `first` runs in the apply's transaction before Directus applies (the archive of what it drops).
+  apply: (first?: (sql: SqlClient) => Promise<void>) => Promise<void>;
 }
 
 async function plan(snapshotPath: string): Promise<SchemaPlan> {
@@ -109,7 +112,8 @@ async function plan(snapshotPath: string): Promise<SchemaPlan> {
   const diff = getSnapshotDiff(current, snapshot);
   return {
     diff,
-    apply: () => quietly(async () => {
+    current,
+    apply: (first) => quietly(async () => {
       await getLicenseManager().initialize();
       // PostgreSQL refuses to change the type of a column a tenant policy names, and Directus changes a
       // column's type to change its index, default or nullability: the policies are lifted and laid down
@@ -119,6 +123,7 @@ async function plan(snapshotPath: string): Promise<SchemaPlan> {
         const { rows } = await trx.raw("SELECT to_regproc('tenant.unprotect') IS NOT NULL AS tenant");
         const tenant = rows[0]?.['tenant'] === true;
         if (tenant) await trx.raw('SELECT tenant.unprotect()');
+        await first?.(sqlOnKnex(trx));
         await applySnapshot(snapshot, { current, diff, database: trx });
         if (tenant) await trx.raw('SELECT tenant.protect_all()');
       });

@@ -4,6 +4,7 @@ import { environmentSettings } from '../../config/environment-settings.ts';
 import { configPath, readConfigFile } from '../../config/model.ts';
 import { planConfig } from '../../config/plan.ts';
 import type { ConfigPlan } from '../../config/planner.ts';
+import type { SqlClient } from '../../lib/knex-sql.ts';
 import { warn } from '../../lib/log.ts';
 import { CORE_ACTIVE_FLOWS, coreLicenceFindings, isLicensed } from '../../config/licence.ts';
 import { directusSteps, StepError, type BootContext } from '../context.ts';
@@ -37,9 +38,11 @@ export async function planConfigStep(ctx: BootContext): Promise<ConfigStep> {
   return { name, live, plan: planConfig(live, { ...desired, settings: { ...desired.settings, ...fromEnvironment } }) };
 }
 
-export async function applyConfigStep(ctx: BootContext, step: ConfigStep): Promise<void> {
+// `first` runs in the same transaction before the plan (the archive of what it deletes).
+export async function applyConfigStep(ctx: BootContext, step: ConfigStep, first?: (sql: SqlClient) => Promise<void>): Promise<void> {
   await ctx.client.query('BEGIN');
   try {
+    await first?.(ctx.client);
     await step.plan.apply(ctx.client);
     await ctx.client.query('COMMIT');
   } catch (err) {

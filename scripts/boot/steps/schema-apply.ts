@@ -10,6 +10,7 @@ import { assessConfigRisks } from '../../config/risks.ts';
 import { readState, schemaFingerprint, writeState } from '../boot-state.ts';
 import { directusSteps, StepError, type BootContext } from '../context.ts';
 import type { SchemaPlan } from '../directus-steps.ts';
+import { archiver } from './archive-allowed.ts';
 import { applyConfigStep, planConfigStep } from './config-apply.ts';
 
 // Step 3: the collections, fields and relations of snapshots/schema.yaml, then the access control,
@@ -40,11 +41,17 @@ export async function schemaApply(ctx: BootContext): Promise<string> {
     warn(`applying what DIRECTUS_SCHEMA_ALLOW_DELETE allows to delete or lose (plan ${verdict.planId}):`);
     for (const line of describeRisks(verdict.allowed, verdict)) warn(line);
   }
-  if (schema.changes.length > 0) await schema.plan?.apply();
-  if (config.plan.changes.length > 0) await applyConfigStep(ctx, config);
+  const archive = archiver(ctx, verdict, schema.plan?.current, config.live);
+  let archived: string | undefined;
+  try {
+    if (schema.changes.length > 0) await schema.plan?.apply(archive.schema);
+    if (config.plan.changes.length > 0) await applyConfigStep(ctx, config, archive.config);
+  } finally {
+    archived = await archive.report();
+  }
   ctx.schemaInSync = true;
   const configOutcome = config.plan.changes.length > 0 ? `applied ${counts(config.plan.changes)}` : 'no changes';
-  return `${schema.outcome ?? `${name}: applied ${counts(schema.changes)}`}; ${config.name}: ${configOutcome}`;
+  return `${schema.outcome ?? `${name}: applied ${counts(schema.changes)}`}; ${config.name}: ${configOutcome}${archived ? `; ${archived}` : ''}`;
 }
 
 // The schema half's plan: no changes (and no Directus) when the recorded state proves the snapshot
