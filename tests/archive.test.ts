@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ async function createTheFive(api: ReturnType<typeof restClient>): Promise<void> 
   const collections = [
     {
       collection: 'stages',
-      meta: { icon: 'flag', note: 'Special stages' },
+      meta: { icon: 'flag', note: 'Special stages', versioning: true },
       fields: [
         uuidKey,
         { field: 'name', type: 'string', meta: { interface: 'input' }, schema: { max_length: 120, is_nullable: false } },
@@ -108,6 +108,10 @@ async function createTheFive(api: ReturnType<typeof restClient>): Promise<void> 
   await ok(api('POST', '/items/bulletins', [{ stage: stages[1]!.id, body: 'Stage 2 shortened', tags: ['safety', 'route'] }, { body: 'Welcome', tags: [] }]));
   // An edit, so that the history has a revision with a parent-less delta.
   await ok(api('PATCH', `/items/stages/${stages[1]!.id}`, { distance_km: '97.500' }));
+  // Unpublished work in a content version, and a share of a stage: Directus deletes both with the collection.
+  const version = await ok<{ id: string }>(api('POST', '/versions', { key: 'draft', name: 'Draft', collection: 'stages', item: stages[0]!.id }));
+  await ok(api('POST', `/versions/${version.id}/save`, { name: 'Berat – Çorovodë (shortened)' }));
+  await ok(api('POST', '/shares', { name: 'For the press', collection: 'stages', item: stages[0]!.id }));
   const [timekeeping] = await ok<Array<{ id: string }>>(api('GET', '/policies?filter[name][_eq]=Timekeeping&fields=id'));
   await ok(api('POST', '/permissions', { policy: timekeeping!.id, collection: 'stages', action: 'read', fields: ['*'] }));
 }
@@ -124,6 +128,8 @@ async function recordOfTheFive(db: TestDatabase): Promise<Record<string, unknown
   record['directus_permissions'] = await about('SELECT to_jsonb(p) AS row FROM directus_permissions p WHERE collection = ANY($1) ORDER BY id');
   record['directus_activity'] = await about('SELECT to_jsonb(a) AS row FROM directus_activity a WHERE collection = ANY($1) ORDER BY id');
   record['directus_revisions'] = await about('SELECT to_jsonb(r) AS row FROM directus_revisions r WHERE collection = ANY($1) ORDER BY id');
+  record['directus_versions'] = await about('SELECT to_jsonb(v) AS row FROM directus_versions v WHERE collection = ANY($1) ORDER BY id');
+  record['directus_shares'] = await about('SELECT to_jsonb(s) AS row FROM directus_shares s WHERE collection = ANY($1) ORDER BY id');
   record['constraints'] = await about(
     `SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) AS row FROM pg_constraint WHERE conrelid::regclass::text = ANY($1) ORDER BY 1`,
   );
@@ -137,6 +143,8 @@ async function recordOfPressOfficer(db: TestDatabase): Promise<Record<string, un
     permissions: await db.query(`SELECT to_jsonb(m) AS row FROM directus_permissions m JOIN directus_policies p ON p.id = m.policy WHERE p.name = 'Press desk' ORDER BY m.id`),
     access: await db.query(`SELECT to_jsonb(a) AS row FROM directus_access a JOIN directus_roles r ON r.id = a.role WHERE r.name = 'Press officer' ORDER BY a.id`),
     users: await db.query(`SELECT email, role FROM directus_users WHERE email = 'press@example.com'`),
+    flow: await db.query(`SELECT to_jsonb(f) AS row FROM directus_flows f WHERE name = 'Notify'`),
+    operations: await db.query(`SELECT to_jsonb(o) AS row FROM directus_operations o JOIN directus_flows f ON f.id = o.flow WHERE f.name = 'Notify' ORDER BY o.key`),
   };
 }
 
@@ -154,6 +162,11 @@ describe('the incident replayed: five collections and a role dropped by a stale 
       await ok(api('POST', '/permissions', { policy: policy.id, collection: 'events', action: 'read', fields: ['*'] }));
       const role = await ok<{ id: string }>(api('POST', '/roles', { name: 'Press officer', icon: 'badge', policies: [{ policy: policy.id }] }));
       await ok(api('POST', '/users', { email: 'press@example.com', password: 'press-password-123', role: role.id }));
+      // A flow of two operations, the first leading to the second.
+      const flow = await ok<{ id: string }>(api('POST', '/flows', { name: 'Notify', icon: 'bolt', status: 'inactive', trigger: 'manual', options: { collections: ['events'] } }));
+      const second = await ok<{ id: string }>(api('POST', '/operations', { flow: flow.id, key: 'log_b', name: 'Log B', type: 'log', position_x: 37, position_y: 1, options: { message: 'b' } }));
+      const first = await ok<{ id: string }>(api('POST', '/operations', { flow: flow.id, key: 'log_a', name: 'Log A', type: 'log', position_x: 19, position_y: 1, options: { message: 'a' }, resolve: second.id }));
+      await ok(api('PATCH', `/flows/${flow.id}`, { operation: first.id }));
     });
     const db = booted().db;
     before = {
@@ -162,20 +175,22 @@ describe('the incident replayed: five collections and a role dropped by a stale 
       activity: Number((await db.query(`SELECT count(*) AS n FROM directus_activity WHERE collection = ANY($1)`, [FIVE]))[0]!['n']),
     };
     // The stale snapshot with all of it allowed: the operator's "yes".
-    dropping = await entrypoint({ ...env(), DIRECTUS_SCHEMA_ALLOW_DELETE: [...FIVE, 'role:Press officer', 'policy:Press desk'].join(',') }, 'dry-run');
-    archiveId = Number(/archived before applying: archive (\d+) /.exec(dropping.stdout)?.[1] ?? 0);
+    dropping = await entrypoint({ ...env(), DIRECTUS_SCHEMA_ALLOW_DELETE: [...FIVE, 'role:Press officer', 'policy:Press desk', 'flow:Notify'].join(',') }, 'dry-run');
+    archiveId = Number(/archived what the apply dropped, in its transaction: archive (\d+) /.exec(dropping.stdout)?.[1] ?? 0);
   });
 
   it('the boot drops them, saying first what it archived: how many rows, and the archive id', async () => {
     expect(dropping!.code, dropping!.output).toBe(0);
     expect(archiveId).toBeGreaterThan(0);
-    const line = dropping!.stdout.split('\n').find((text) => text.includes('archived before applying'))!;
+    const line = dropping!.stdout.split('\n').find((text) => text.includes('archived what the apply dropped'))!;
     expect(line).toMatch(/archive \d+ \(plan [0-9a-f]{12}, \d+ rows, \d+ kB\)/);
-    expect(line).toContain('collection stages (2 rows, 1 permission, ');
+    expect(line).toMatch(/collection stages \(2 rows, 1 permission, \d+ activity rows, 1 content version, 1 share, \d+ revisions\)/);
     expect(line).toContain('collection stage_times (3 rows, ');
     expect(line).toContain('collection checkpoints (2 rows, ');
     expect(line).toContain('role Press officer (1 access row, 1 user)');
     expect(line).toContain('policy Press desk (1 access row, 1 permission)');
+    // The operations' links to each other go with the flow: nothing outside it pointed at them.
+    expect(line).toContain('flow Notify (2 operations)');
     expect(line).toContain(`Undo with: pnpm run schema:restore ${archiveId}`);
     expect(dropping!.stdout).toContain(`what it dropped is in archive ${archiveId}`);
     const db = booted().db;
@@ -187,7 +202,7 @@ describe('the incident replayed: five collections and a role dropped by a stale 
   it('schema:archives lists the archive: when, plan, what, rows, size', async () => {
     const listed = await entrypoint(env(), 'schema-archives');
     expect(listed.code, listed.output).toBe(0);
-    expect(listed.stdout).toMatch(new RegExp(`archive ${archiveId}  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC  plan [0-9a-f]{12}  Directus 12\\.4\\.0  7 item\\(s\\), \\d+ row\\(s\\), \\d+ kB`));
+    expect(listed.stdout).toMatch(new RegExp(`archive ${archiveId}  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC  plan [0-9a-f]{12}  Directus 12\\.4\\.0  8 item\\(s\\), \\d+ row\\(s\\), \\d+ kB`));
     expect(listed.stdout).toContain('collection penalties (1 row, ');
     expect(listed.stdout).toContain('collection bulletins (2 rows, ');
     expect(listed.stdout).toContain('deleted, table holds 3 rows');
@@ -243,18 +258,25 @@ describe('the incident replayed: five collections and a role dropped by a stale 
     expect(restored.stdout).toContain('collection stages restored: 2 rows, 1 permission, ');
     expect(restored.stdout).toContain('relation stage_times.stage → stages restored');
     expect(restored.stdout).toContain('role Press officer restored: 1 access row, 1 user linked again\n');
+    expect(restored.stdout).toContain('flow Notify restored: 2 operations\n');
     const db = booted().db;
     expect(await recordOfTheFive(db)).toEqual(before!.five);
     expect(await recordOfPressOfficer(db)).toEqual(before!.press);
     expect(before!.activity).toBeGreaterThan(5);
+    expect((before!.five['directus_versions'] as unknown[]).length).toBe(1);
+    expect((before!.five['directus_shares'] as unknown[]).length).toBe(1);
     // Until the snapshot holds them, a boot would refuse to start (it would delete them again); skip
     // starts the server without applying snapshots/. The sequence of the restored auto-increment key
     // continues after the restored rows.
     await withServer({ ...env(), DIRECTUS_SCHEMA_APPLY_MODE: 'skip' }, async (api) => {
       const collections = (await ok<Array<{ collection: string }>>(api('GET', '/collections'))).map((entry) => entry.collection);
       for (const name of FIVE) expect(collections).toContain(name);
-      const stage = (await ok<Array<{ id: string; times: number[] }>>(api('GET', '/items/stages?fields=id,times&filter[name][_starts_with]=Berat')))[0]!;
-      expect(stage.times).toHaveLength(2);
+      const stages = await ok<Array<{ id: string; name: string; times: number[] }>>(api('GET', '/items/stages?fields=id,name,times'));
+      // The one-to-many alias reads the restored rows through the restored relation.
+      const counts = await db.query<{ stage: string; n: number }>('SELECT stage::text, count(*)::int AS n FROM stage_times GROUP BY stage');
+      expect(Object.fromEntries(stages.map((entry) => [entry.id, entry.times.length]))).toEqual(Object.fromEntries(counts.map((row) => [row.stage, row.n])));
+      expect(stages.map((entry) => entry.times.length).sort()).toEqual([1, 2]);
+      const stage = stages[0]!;
       const next = await ok<{ id: number }>(api('POST', '/items/stage_times', { stage: stage.id, elapsed_ms: 1 }));
       expect(next.id).toBe(4);
     });
@@ -285,7 +307,7 @@ describe('the incident replayed: five collections and a role dropped by a stale 
     expect(named.stderr).toMatch(/collection stages was restored from archive \d+ at /);
     const unknown = await entrypoint(env(), 'schema-restore', String(archiveId), 'no_such_thing');
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('holds no "no_such_thing"; it holds: bulletins, checkpoints, penalties, stage_times, stages, policy:Press desk, role:Press officer');
+    expect(unknown.stderr).toContain('holds no "no_such_thing"; it holds: bulletins, checkpoints, penalties, stage_times, stages, policy:Press desk, role:Press officer, flow:Notify');
     expect(await recordOfTheFive(db)).not.toEqual({});
   });
 
@@ -320,7 +342,7 @@ describe('a lossy change allowed, then taken back', () => {
     );
     const dropped = await entrypoint({ ...env, DIRECTUS_SCHEMA_ALLOW_DELETE: 'events.name' }, 'dry-run');
     expect(dropped.code, dropped.output).toBe(0);
-    expect(dropped.stdout).toMatch(/archived before applying: archive \d+ \(plan [0-9a-f]{12}, 1 row, \d+ kB\): field events\.name \(1 old value\)/);
+    expect(dropped.stdout).toMatch(/archived what the apply dropped, in its transaction: archive \d+ \(plan [0-9a-f]{12}, 1 row, \d+ kB\): field events\.name \(1 old value\)/);
     expect(await db.query('SELECT length(name) AS n FROM events ORDER BY slug')).toEqual([{ n: 255 }, { n: 5 }]);
     const id = /archive (\d+) \(plan/.exec(dropped.stdout)![1]!;
 
@@ -337,15 +359,15 @@ describe('a lossy change allowed, then taken back', () => {
 describe('an allowed change whose apply fails', () => {
   const booted = useBootedDatabase(secrets);
 
-  it('nothing is dropped, and the archive made for it is removed: there is nothing to restore', async () => {
+  it('nothing is dropped, and no archive is left: the copy rolled back with the apply', async () => {
     const { db, env } = booted();
     // Made nullable behind the snapshot's back and given a null: Directus cannot make it required again.
     await db.query('ALTER TABLE organizations ALTER COLUMN name DROP NOT NULL');
     await db.query(`INSERT INTO organizations (id, name, slug) VALUES (gen_random_uuid(), NULL, 'no-name')`);
     const result = await entrypoint({ ...env, DIRECTUS_SCHEMA_ALLOW_DELETE: 'organizations.name' }, 'dry-run');
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/archived before applying: archive (\d+) .*field organizations\.name \(1 old value\)/);
-    expect(result.stderr).toMatch(/WARN archive \d+ removed: nothing it held was dropped/);
+    // The archive was written in the apply's transaction, which rolled back: there is none.
+    expect(result.output).not.toContain('archived what the apply dropped');
     expect(result.stderr).toMatch(/ERROR step 3\/5 directus schema apply failed/);
     expect(await db.query('SELECT count(*)::int AS n FROM schema_archive.archives')).toEqual([{ n: 0 }]);
     expect(await db.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'schema_archive' AND tablename ~ '^a\\d+_'`)).toEqual([{ n: 0 }]);
@@ -361,35 +383,180 @@ describe('items restored one at a time', () => {
     await withServer(env, async (api) => {
       const key = { field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } };
       await ok(api('POST', '/collections', { collection: 'routes', schema: {}, meta: {}, fields: [key, { field: 'label', type: 'string', schema: {} }] }));
-      await ok(api('POST', '/collections', { collection: 'route_notes', schema: {}, meta: {}, fields: [key, { field: 'route', type: 'integer', meta: { special: ['m2o'] }, schema: {} }, { field: 'text', type: 'text', meta: {}, schema: {} }] }));
+      await ok(
+        api('POST', '/collections', {
+          collection: 'route_notes',
+          schema: {},
+          meta: {},
+          fields: [
+            key,
+            { field: 'route', type: 'integer', meta: { special: ['m2o'] }, schema: {} },
+            { field: 'text', type: 'text', meta: {}, schema: {} },
+            { field: 'user_created', type: 'uuid', meta: { special: ['user-created'], interface: 'select-dropdown-m2o' }, schema: {} },
+          ],
+        }),
+      );
       await ok(api('POST', '/relations', { collection: 'route_notes', field: 'route', related_collection: 'routes', schema: { on_delete: 'RESTRICT' } }));
+      await ok(api('POST', '/relations', { collection: 'route_notes', field: 'user_created', related_collection: 'directus_users', schema: { on_delete: 'SET NULL' } }));
+      await ok(api('POST', '/users', { email: 'writer@example.com', password: 'writer-password-123' }));
       const [route] = await ok<Array<{ id: number }>>(api('POST', '/items/routes', [{ label: 'Loop A' }]));
       await ok(api('POST', '/items/route_notes', [{ route: route!.id, text: 'gravel' }, { route: null, text: 'unassigned' }]));
     });
-    // A column added by hand, which Directus does not manage (no directus_fields row): its values are
-    // lost with the table too, so they are archived and come back, the column still unmanaged.
-    await db.query(`ALTER TABLE route_notes ADD COLUMN legacy_code numeric(6,2)`);
-    await db.query(`UPDATE route_notes SET legacy_code = 1234.5 WHERE text = 'gravel'`);
+    // One note was written by someone whose account is deleted after the drop (below).
+    await db.query(`UPDATE route_notes SET user_created = (SELECT id FROM directus_users WHERE email = 'writer@example.com') WHERE text = 'gravel'`);
+    // A column added by hand, which Directus does not manage (no directus_fields row), with a name
+    // knex and pg placeholders would both misread: its values are lost with the table too, so they
+    // are archived and come back, the column still unmanaged.
+    await db.query(`ALTER TABLE route_notes ADD COLUMN "legacy?code$1" numeric(6,2)`);
+    await db.query(`UPDATE route_notes SET "legacy?code$1" = 1234.5 WHERE text = 'gravel'`);
     const before = { routes: await rowsOf(db, 'routes'), notes: await rowsOf(db, 'route_notes') };
+    expect(JSON.stringify(before.notes)).toContain('"legacy?code$1":1234.5');
     const dropped = await entrypoint({ ...env, DIRECTUS_SCHEMA_ALLOW_DELETE: 'routes,route_notes' }, 'dry-run');
     expect(dropped.code, dropped.output).toBe(0);
-    const id = /archived before applying: archive (\d+) /.exec(dropped.stdout)![1]!;
+    const id = /archived what the apply dropped, in its transaction: archive (\d+) /.exec(dropped.stdout)![1]!;
+    await db.query(`DELETE FROM directus_users WHERE email = 'writer@example.com'`);
 
     const child = await entrypoint(env, 'schema-restore', id, 'route_notes');
     expect(child.code, child.output).toBe(0);
     expect(child.stdout).toContain('collection route_notes restored: 2 rows');
     expect(child.stdout).toContain('relation route_notes.route → routes left out: routes is not there (restore it, and this relation comes back with it)');
-    expect(await rowsOf(db, 'route_notes')).toEqual(before.notes);
-    expect(JSON.stringify(before.notes)).toContain('"legacy_code":1234.5}');
-    expect(await db.query(`SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'route_notes'::regclass AND attname = 'legacy_code'`)).toEqual([{ type: 'numeric(6,2)' }]);
-    expect(await db.query(`SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'route_notes'::regclass AND contype = 'f'`)).toEqual([{ n: 0 }]);
+    expect(child.stdout).toContain('1 value of route_notes.user_created set to null: the directus_users rows they pointed at are gone (the relation says ON DELETE SET NULL)');
+    // As the notes were, but for the deleted writer, as deleting the writer would have left them.
+    const expected = (before.notes as Array<{ row: Record<string, unknown> }>).map(({ row }) => ({ row: { ...row, user_created: row['text'] === 'gravel' ? null : row['user_created'] } }));
+    expect(await rowsOf(db, 'route_notes')).toEqual(expected);
+    expect(await db.query(`SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = 'route_notes'::regclass AND attname = 'legacy?code$1'`)).toEqual([
+      { type: 'numeric(6,2)' },
+    ]);
+    expect(await db.query(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'route_notes'::regclass AND contype = 'f'`)).toEqual([
+      { def: 'FOREIGN KEY (user_created) REFERENCES directus_users(id) ON DELETE SET NULL' },
+    ]);
 
     const parent = await entrypoint(env, 'schema-restore', id, 'routes');
     expect(parent.code, parent.output).toBe(0);
     expect(parent.stdout).toContain('relation route_notes.route → routes restored');
     expect(await rowsOf(db, 'routes')).toEqual(before.routes);
-    expect(await db.query(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'route_notes'::regclass AND contype = 'f'`)).toEqual([
-      { def: 'FOREIGN KEY (route) REFERENCES routes(id) ON DELETE RESTRICT' },
+    expect((await db.query(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'route_notes'::regclass AND contype = 'f' ORDER BY 1`)).map((row) => row['def'])).toEqual([
+      'FOREIGN KEY (route) REFERENCES routes(id) ON DELETE RESTRICT',
+      'FOREIGN KEY (user_created) REFERENCES directus_users(id) ON DELETE SET NULL',
     ]);
+  });
+});
+
+describe('fields dropped by a stale snapshot, then restored', () => {
+  const booted = useBootedDatabase(secrets);
+
+  it('their values come back, and so does what Directus cleared with them: sort and archive settings, grouped fields, the one-to-many alias', async () => {
+    const { db, env } = booted();
+    await withServer(env, async (api) => {
+      const key = { field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } };
+      await ok(
+        api('POST', '/collections', {
+          collection: 'docs',
+          schema: {},
+          meta: {},
+          fields: [
+            key,
+            { field: 'title', type: 'string', meta: {}, schema: {} },
+            { field: 'sort', type: 'integer', meta: { hidden: true }, schema: {} },
+            { field: 'status', type: 'string', meta: {}, schema: { default_value: 'draft' } },
+            { field: 'details', type: 'alias', meta: { special: ['alias', 'no-data', 'group'], interface: 'group-detail' } },
+            { field: 'summary', type: 'text', meta: { group: 'details' }, schema: {} },
+            { field: 'tasks', type: 'alias', meta: { special: ['o2m'], interface: 'list-o2m' } },
+          ],
+        }),
+      );
+      await ok(api('PATCH', '/collections/docs', { meta: { sort_field: 'sort', archive_field: 'status', archive_value: 'archived', unarchive_value: 'draft' } }));
+      await ok(api('POST', '/collections', { collection: 'tasks', schema: {}, meta: {}, fields: [key, { field: 'doc', type: 'integer', meta: { special: ['m2o'] }, schema: {} }] }));
+      await ok(api('POST', '/relations', { collection: 'tasks', field: 'doc', related_collection: 'docs', meta: { one_field: 'tasks' }, schema: { on_delete: 'SET NULL' } }));
+      const docs = await ok<Array<{ id: number }>>(
+        api('POST', '/items/docs', [
+          { title: 'One', sort: 2, status: 'published', summary: 'first' },
+          { title: 'Two', sort: 1, status: 'archived', summary: 'second' },
+        ]),
+      );
+      await ok(api('POST', '/items/tasks', [{ doc: docs[0]!.id }]));
+    });
+    // The snapshot as it was before those four fields were made.
+    const dir = await mkdtemp(path.join(tmpdir(), 'trm-archive-fields-'));
+    const files = { SNAPSHOT_PATH: path.join(dir, 'schema.yaml'), CONFIG_SNAPSHOT_PATH: path.join(dir, 'config.yaml') };
+    const captured = await run('node', ['scripts/schema-snapshot.ts'], { ...env, ...files });
+    expect(captured.code, captured.output).toBe(0);
+    const yaml = await import('yaml');
+    const snapshot = yaml.parse(await readFile(files.SNAPSHOT_PATH, 'utf8')) as {
+      collections: Array<{ collection: string; meta: Record<string, unknown> }>;
+      fields: Array<{ collection: string; field: string; meta: Record<string, unknown> | null }>;
+      relations: Array<{ collection: string; field: string; meta: Record<string, unknown> }>;
+    };
+    const gone = ['sort', 'status', 'details', 'tasks'];
+    snapshot.fields = snapshot.fields.filter((field) => field.collection !== 'docs' || !gone.includes(field.field));
+    Object.assign(snapshot.collections.find((entry) => entry.collection === 'docs')!.meta, { sort_field: null, archive_field: null, archive_value: null, unarchive_value: null });
+    snapshot.fields.find((field) => field.collection === 'docs' && field.field === 'summary')!.meta!['group'] = null;
+    snapshot.relations.find((relation) => relation.collection === 'tasks')!.meta['one_field'] = null;
+    await writeFile(files.SNAPSHOT_PATH, yaml.stringify(snapshot));
+
+    const metadata = async () => ({
+      collection: await db.query(`SELECT sort_field, archive_field, archive_value, unarchive_value FROM directus_collections WHERE collection = 'docs'`),
+      fields: await db.query(`SELECT to_jsonb(f) - 'id' AS row FROM directus_fields f WHERE collection = 'docs' ORDER BY field`),
+      relation: await db.query(`SELECT one_field FROM directus_relations WHERE many_collection = 'tasks'`),
+      rows: await rowsOf(db, 'docs'),
+    });
+    const before = await metadata();
+    const dropped = await entrypoint({ ...env, ...files, DIRECTUS_SCHEMA_ALLOW_DELETE: gone.map((field) => `docs.${field}`).join(',') }, 'dry-run');
+    expect(dropped.code, dropped.output).toBe(0);
+    expect(dropped.stdout).toContain('field docs.sort (2 values, 1 sort setting)');
+    expect(dropped.stdout).toContain('field docs.status (2 values, 1 archive setting)');
+    expect(dropped.stdout).toContain('field docs.details (1 field grouped in it)');
+    expect(dropped.stdout).toContain('field docs.tasks (1 relation alias)');
+    const after = await metadata();
+    expect(after.collection).toEqual([{ sort_field: null, archive_field: null, archive_value: null, unarchive_value: null }]);
+    expect(after.relation).toEqual([{ one_field: null }]);
+
+    const id = /archive (\d+) \(plan/.exec(dropped.stdout)![1]!;
+    const restored = await entrypoint(env, 'schema-restore', id);
+    expect(restored.code, restored.output).toBe(0);
+    expect(restored.stdout).toContain('field docs.sort restored: 2 values, 1 sort setting linked again');
+    const back = await metadata();
+    // archive_value and unarchive_value are the collection's own settings, which the file changed (not
+    // a side effect of the deletion): they stay as the applied file left them.
+    expect({ ...back, collection: back.collection.map((row) => ({ sort_field: row['sort_field'], archive_field: row['archive_field'] })) }).toEqual({
+      ...before,
+      collection: [{ sort_field: 'sort', archive_field: 'status' }],
+    });
+  });
+});
+
+describe('rows written while the drop is applied', () => {
+  const booted = useBootedDatabase(secrets);
+
+  it('every row a writer committed before the drop is in the archive: the copy and the drop are one transaction', async () => {
+    const { db, env } = booted();
+    await withServer(env, async (api) => {
+      const key = { field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } };
+      await ok(api('POST', '/collections', { collection: 'pings', schema: {}, meta: {}, fields: [key, { field: 'note', type: 'string', meta: {}, schema: {} }] }));
+    });
+    // A replica still running the old image keeps writing while the new one boots.
+    const committed: number[] = [];
+    let stop = false;
+    let lastError = '';
+    const writer = withClient(db.url, async (client) => {
+      while (!stop) {
+        try {
+          committed.push(Number((await client.query<{ id: number }>(`INSERT INTO pings (note) VALUES ('ping') RETURNING id`)).rows[0]!.id));
+        } catch (err) {
+          lastError = (err as Error).message;
+          break;
+        }
+      }
+    });
+    const dropped = await entrypoint({ ...env, DIRECTUS_SCHEMA_ALLOW_DELETE: 'pings' }, 'dry-run');
+    stop = true;
+    await writer;
+    expect(dropped.code, dropped.output).toBe(0);
+    expect(lastError).toContain('relation "pings" does not exist');
+    expect(committed.length).toBeGreaterThan(10);
+    const [item] = await db.query<{ copies: Array<{ table: string }> }>(`SELECT copies FROM schema_archive.items WHERE name = 'pings'`);
+    const archived = (await db.query<{ id: number }>(`SELECT id FROM schema_archive."${item!.copies[0]!.table}" ORDER BY id`)).map((row) => row.id);
+    expect(committed.filter((id) => !archived.includes(id))).toEqual([]);
+    expect(archived.length).toBe(committed.length);
   });
 });

@@ -160,6 +160,12 @@ export function counted(n: number, label: string): string {
   if (n !== 1) return `${n} ${label}`;
   const words = label.split(' ');
   const plural = words.findIndex((word) => /[^s]s$/.test(word));
-  if (plural >= 0) words[plural] = words[plural]!.replace(/ies$/, 'y').replace(/s$/, '');
+  if (plural >= 0) words[plural] = singular(words[plural]!);
   return `1 ${words.join(' ')}`;
+}
+
+function singular(word: string): string {
+  if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;
+  if (/(s|x|ch|sh)es$/.test(word)) return word.slice(0, -2);
+  return word.slice(0, -1);
 }
