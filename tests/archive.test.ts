@@ -27,6 +27,9 @@ async function ok<T>(response: Promise<{ status: number; body: { data?: T } | un
   return body!.data as T;
 }
 
+// An auto-increment integer key, as the admin app makes one.
+const key = { field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } };
+
 // What a table holds, every column of every row, in key order: compared before and after.
 const rowsOf = (db: TestDatabase, table: string, key = 'id') => db.query(`SELECT to_jsonb(t) AS row FROM "${table}" t ORDER BY "${key}"`);
 
@@ -53,7 +56,7 @@ async function createTheFive(api: ReturnType<typeof restClient>): Promise<void> 
       collection: 'stage_times',
       meta: { icon: 'timer' },
       fields: [
-        { field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } },
+        key,
         m2o('stage'),
         { field: 'elapsed_ms', type: 'bigInteger', meta: {}, schema: {} },
         { field: 'splits', type: 'json', meta: {}, schema: {} },
@@ -381,7 +384,6 @@ describe('items restored one at a time', () => {
   it('a child collection first (its relation waits for the parent), then the parent: the relation comes back with it', async () => {
     const { db, env } = booted();
     await withServer(env, async (api) => {
-      const key = { field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } };
       await ok(api('POST', '/collections', { collection: 'routes', schema: {}, meta: {}, fields: [key, { field: 'label', type: 'string', schema: {} }] }));
       await ok(
         api('POST', '/collections', {
@@ -448,7 +450,6 @@ describe('fields dropped by a stale snapshot, then restored', () => {
   it('their values come back, and so does what Directus cleared with them: sort and archive settings, grouped fields, the one-to-many alias', async () => {
     const { db, env } = booted();
     await withServer(env, async (api) => {
-      const key = { field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } };
       await ok(
         api('POST', '/collections', {
           collection: 'docs',
@@ -531,7 +532,6 @@ describe('rows written while the drop is applied', () => {
   it('every row a writer committed before the drop is in the archive: the copy and the drop are one transaction', async () => {
     const { db, env } = booted();
     await withServer(env, async (api) => {
-      const key = { field: 'id', type: 'integer', meta: { hidden: true }, schema: { is_primary_key: true, has_auto_increment: true } };
       await ok(api('POST', '/collections', { collection: 'pings', schema: {}, meta: {}, fields: [key, { field: 'note', type: 'string', meta: {}, schema: {} }] }));
     });
     // A replica still running the old image keeps writing while the new one boots.

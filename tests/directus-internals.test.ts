@@ -92,7 +92,7 @@ describe('a Directus release that moved internals the boot imports', () => {
 });
 
 // A release that kept the file but renamed what the boot calls in it: the resolve-only check cannot
-// see that, the schema worker does as soon as it has loaded Directus, before step 2 does anything.
+// see that, the boot does as soon as it has loaded Directus's steps, before step 2 does anything.
 describe('a Directus release that renamed an export the boot calls', () => {
   let release: DirectusRelease;
   const booted = useBootedDatabase(secrets);

@@ -64,7 +64,7 @@ export function requireDirectusInternals(cli = directusCli()): void {
 }
 
 // Every listed internal loaded, each with the exports the scripts call: what a process about to run
-// Directus's code (the schema worker) proves before it does anything.
+// Directus's code (the boot's steps) proves before it does anything.
 export async function loadDirectusInternals(cli = directusCli()): Promise<void> {
   const loaded = await Promise.all(DIRECTUS_INTERNALS.map((internal) => loadInternal(cli, internal)));
   const problems = loaded.flatMap((outcome) => ('problem' in outcome ? [outcome.problem] : []));

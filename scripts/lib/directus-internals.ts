@@ -100,10 +100,6 @@ export function missingExports(internal: DirectusInternal, file: string, module:
   return missing.length > 0 ? { specifier: internal.specifier, kind: 'exports', file, missing } : undefined;
 }
 
-// How a process that checked the internals before running Directus's code (the schema worker) says
-// that it stopped for them and did nothing (EX_CONFIG of sysexits.h).
-export const MISSING_INTERNALS_EXIT = 78;
-
 // One message for every problem, with what to do about them.
 export class DirectusInternalsError extends Error {
   constructor(problems: InternalProblem[], installation: { cli: string; version: string; pinned: string }) {
