@@ -40,9 +40,10 @@ async function main(): Promise<number> {
     }
     info(`restored into ${describeTarget(config)} from archive ${archiveId}:`);
     for (const line of result.restored) info(line);
-    info('They are in the database, not in snapshots/: capture them (pnpm run schema:snapshot, then commit). Until then a boot');
-    info('with these files refuses to start, since it would delete them again; DIRECTUS_SCHEMA_APPLY_MODE=skip starts without applying.');
-    info('Restart the running Directus instances, so that they see what came back.');
+    info('They are in the database, not in snapshots/: capture them (pnpm run schema:snapshot), commit and deploy. Until then a boot');
+    info('with these files refuses to start, since it would delete them again; one whose DIRECTUS_SCHEMA_ALLOW_DELETE still names them');
+    info('deletes them again (into a new archive): remove that setting now. Instances sharing a Redis (REDIS) see them at once;');
+    info('others once restarted, with DIRECTUS_SCHEMA_APPLY_MODE=skip until the snapshot holds them.');
     return 0;
   } finally {
     await client.end();

@@ -36,6 +36,7 @@ const rowsOf = (db: TestDatabase, table: string, key = 'id') => db.query(`SELECT
 // The five collections of the incident on the architecture page, made in the admin app's API the way a
 // developer makes them, related to each other, with rows of many types, history, and a permission.
 const FIVE = ['stages', 'stage_times', 'penalties', 'checkpoints', 'bulletins'];
+const SESSION_TOKEN = 'press-share-session-token-0123456789abcdef';
 
 async function createTheFive(api: ReturnType<typeof restClient>): Promise<void> {
   const uuidKey = { field: 'id', type: 'uuid', meta: { hidden: true, special: ['uuid'] }, schema: { is_primary_key: true } };
@@ -145,6 +146,7 @@ async function recordOfPressOfficer(db: TestDatabase): Promise<Record<string, un
     policy: await db.query(`SELECT to_jsonb(p) AS row FROM directus_policies p WHERE name = 'Press desk'`),
     permissions: await db.query(`SELECT to_jsonb(m) AS row FROM directus_permissions m JOIN directus_policies p ON p.id = m.policy WHERE p.name = 'Press desk' ORDER BY m.id`),
     access: await db.query(`SELECT to_jsonb(a) AS row FROM directus_access a JOIN directus_roles r ON r.id = a.role WHERE r.name = 'Press officer' ORDER BY a.id`),
+    shares: await db.query(`SELECT to_jsonb(s) AS row FROM directus_shares s JOIN directus_roles r ON r.id = s.role WHERE r.name = 'Press officer' ORDER BY s.id`),
     users: await db.query(`SELECT email, role FROM directus_users WHERE email = 'press@example.com'`),
     flow: await db.query(`SELECT to_jsonb(f) AS row FROM directus_flows f WHERE name = 'Notify'`),
     operations: await db.query(`SELECT to_jsonb(o) AS row FROM directus_operations o JOIN directus_flows f ON f.id = o.flow WHERE f.name = 'Notify' ORDER BY o.key`),
@@ -163,6 +165,9 @@ describe('the incident replayed: five collections and a role dropped by a stale 
       await createTheFive(api);
       const policy = await ok<{ id: string }>(api('POST', '/policies', { name: 'Press desk', icon: 'newspaper', app_access: false, admin_access: false }));
       await ok(api('POST', '/permissions', { policy: policy.id, collection: 'events', action: 'read', fields: ['*'] }));
+      // A permission between a dropped collection and a dropped policy: it goes with the collection
+      // (Directus deletes it first), and can come back only once the policy has.
+      await ok(api('POST', '/permissions', { policy: policy.id, collection: 'stages', action: 'read', fields: ['*'] }));
       const role = await ok<{ id: string }>(api('POST', '/roles', { name: 'Press officer', icon: 'badge', policies: [{ policy: policy.id }] }));
       await ok(api('POST', '/users', { email: 'press@example.com', password: 'press-password-123', role: role.id }));
       // A flow of two operations, the first leading to the second.
@@ -172,6 +177,11 @@ describe('the incident replayed: five collections and a role dropped by a stale 
       await ok(api('PATCH', `/flows/${flow.id}`, { operation: first.id }));
     });
     const db = booted().db;
+    // A share for the role, and someone signed in through it: the share is the role's, its session a secret.
+    await db.query(
+      `INSERT INTO directus_shares (id, name, collection, item, role) SELECT gen_random_uuid(), 'Press share', 'events', 'any', id FROM directus_roles WHERE name = 'Press officer'`,
+    );
+    await db.query(`INSERT INTO directus_sessions (token, share, expires) SELECT $1, id, now() + interval '7 days' FROM directus_shares WHERE name = 'Press share'`, [SESSION_TOKEN]);
     before = {
       five: await recordOfTheFive(db),
       press: await recordOfPressOfficer(db),
@@ -187,11 +197,15 @@ describe('the incident replayed: five collections and a role dropped by a stale 
     expect(archiveId).toBeGreaterThan(0);
     const line = dropping!.stdout.split('\n').find((text) => text.includes('archived what the apply dropped'))!;
     expect(line).toMatch(/archive \d+ \(plan [0-9a-f]{12}, \d+ rows, \d+ kB\)/);
-    expect(line).toMatch(/collection stages \(2 rows, 1 permission, \d+ activity rows, 1 content version, 1 share, \d+ revisions\)/);
+    expect(line).toMatch(/collection stages \(2 rows, 2 permissions, \d+ activity rows, 1 content version, 1 share, \d+ revisions\)/);
     expect(line).toContain('collection stage_times (3 rows, ');
     expect(line).toContain('collection checkpoints (2 rows, ');
-    expect(line).toContain('role Press officer (1 access row, 1 user)');
+    expect(line).toContain('role Press officer (1 access row, 1 share, 1 user)');
     expect(line).toContain('policy Press desk (1 access row, 1 permission)');
+    // The session signed in through the share is not kept anywhere in the archive.
+    const copies = await booted().db.query<{ table: string }>(`SELECT tablename AS table FROM pg_tables WHERE schemaname = 'schema_archive' AND tablename ~ '^a\\d+_'`);
+    for (const { table } of copies) expect(await booted().db.query(`SELECT 1 FROM schema_archive."${table}" t WHERE t::text LIKE '%' || $1 || '%'`, [SESSION_TOKEN])).toEqual([]);
+    expect(copies.length).toBeGreaterThan(10);
     // The operations' links to each other go with the flow: nothing outside it pointed at them.
     expect(line).toContain('flow Notify (2 operations)');
     expect(line).toContain(`Undo with: pnpm run schema:restore ${archiveId}`);
@@ -258,9 +272,10 @@ describe('the incident replayed: five collections and a role dropped by a stale 
   it('schema:restore brings every row, value, field, relation, permission and history back unchanged', async () => {
     const restored = await entrypoint(env(), 'schema-restore', String(archiveId));
     expect(restored.code, restored.output).toBe(0);
-    expect(restored.stdout).toContain('collection stages restored: 2 rows, 1 permission, ');
+    expect(restored.stdout).toContain('collection stages restored: 2 rows, 2 permissions, ');
     expect(restored.stdout).toContain('relation stage_times.stage → stages restored');
-    expect(restored.stdout).toContain('role Press officer restored: 1 access row, 1 user linked again\n');
+    expect(restored.stdout).toContain('role Press officer restored: 1 access row, 1 share, 1 user linked again\n');
+    expect(await booted().db.query('SELECT count(*)::int AS n FROM directus_sessions WHERE token = $1', [SESSION_TOKEN])).toEqual([{ n: 0 }]);
     expect(restored.stdout).toContain('flow Notify restored: 2 operations\n');
     const db = booted().db;
     expect(await recordOfTheFive(db)).toEqual(before!.five);
@@ -404,8 +419,11 @@ describe('items restored one at a time', () => {
       const [route] = await ok<Array<{ id: number }>>(api('POST', '/items/routes', [{ label: 'Loop A' }]));
       await ok(api('POST', '/items/route_notes', [{ route: route!.id, text: 'gravel' }, { route: null, text: 'unassigned' }]));
     });
-    // One note was written by someone whose account is deleted after the drop (below).
+    // One note was written, and a draft of it saved, by someone whose account is deleted after the drop (below).
     await db.query(`UPDATE route_notes SET user_created = (SELECT id FROM directus_users WHERE email = 'writer@example.com') WHERE text = 'gravel'`);
+    await db.query(
+      `INSERT INTO directus_versions (id, key, name, collection, item, user_created) SELECT gen_random_uuid(), 'draft', 'Draft', 'route_notes', '1', id FROM directus_users WHERE email = 'writer@example.com'`,
+    );
     // A column added by hand, which Directus does not manage (no directus_fields row), with a name
     // knex and pg placeholders would both misread: its values are lost with the table too, so they
     // are archived and come back, the column still unmanaged.
@@ -423,6 +441,9 @@ describe('items restored one at a time', () => {
     expect(child.stdout).toContain('collection route_notes restored: 2 rows');
     expect(child.stdout).toContain('relation route_notes.route → routes left out: routes is not there (restore it, and this relation comes back with it)');
     expect(child.stdout).toContain('1 value of route_notes.user_created set to null: the directus_users rows they pointed at are gone (the relation says ON DELETE SET NULL)');
+    // The draft is back too, its author gone as deleting the author would have left it.
+    expect(child.stdout).toMatch(/collection route_notes restored: 2 rows, \d+ activity rows, 1 content version, /);
+    expect(await db.query(`SELECT name, user_created FROM directus_versions WHERE collection = 'route_notes'`)).toEqual([{ name: 'Draft', user_created: null }]);
     // As the notes were, but for the deleted writer, as deleting the writer would have left them.
     const expected = (before.notes as Array<{ row: Record<string, unknown> }>).map(({ row }) => ({ row: { ...row, user_created: row['text'] === 'gravel' ? null : row['user_created'] } }));
     expect(await rowsOf(db, 'route_notes')).toEqual(expected);

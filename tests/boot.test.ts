@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownedTables } from '../scripts/lib/owned-tables.ts';
-import { createDatabase, useDatabase, type TestDatabase } from './support/databases.ts';
+import { answersPing } from '../scripts/lib/ping.ts';
+import { createDatabase, useBootedDatabase, useDatabase, withClient, type TestDatabase } from './support/databases.ts';
 import { bootFully, login } from './support/directus.ts';
 import { processGroupMembers, repoDir, run } from './support/run.ts';
 import { committedSqlFiles, sqlFolder } from './support/sql-folder.ts';
@@ -222,5 +223,54 @@ describe('three replicas booting at once on one fresh database', () => {
     expect(guard).toHaveLength(PRE.length + POST.length);
     for (const row of guard) expect(row['n']).toBe(1);
     expect(await db.query('SELECT count(*)::int AS admins FROM directus_users')).toEqual([{ admins: 1 }]);
+  });
+});
+
+describe('a boot that cannot take the boot lock in time', () => {
+  const booted = useBootedDatabase({ ...directusSecrets, KEY: 'lock-key-0123456789abcdef', SECRET: 'lock-secret-0123456789abcdef' });
+
+  it('dry-run and start each end with the ERROR and exit 1, the server never started, nothing left running', async () => {
+    // Another instance's boot, holding the lock (scripts/lib/boot-lock.ts) for longer than BOOT_LOCK_TIMEOUT.
+    await withClient(booted().db.url, async (holder) => {
+      await holder.query('SELECT pg_advisory_lock(7631469, 1)');
+      for (const mode of ['dry-run', 'start']) {
+        const result = await run('./entrypoint.sh', [mode], { ...booted().env, BOOT_LOCK_TIMEOUT: '1' }, { ownProcessGroup: true });
+        expect(result.code, result.output).toBe(1);
+        expect(result.stderr).toContain('ERROR steps 1–4 could not run: boot lock still held after 1 s (BOOT_LOCK_TIMEOUT) by backend pid');
+        expect(result.stderr).toContain('ERROR Another instance holds the boot lock');
+        expect(result.output).not.toContain('unhandledRejection');
+        expect(result.output).not.toContain('step 1/5');
+        expect(await processGroupMembers(result.pid!)).toBe('');
+      }
+    });
+  });
+});
+
+describe('an instance pm2 restarts after it served', () => {
+  const booted = useBootedDatabase({ ...directusSecrets, KEY: 'restart-key-0123456789abcdef', SECRET: 'restart-secret-0123456789abcdef' });
+
+  it('serves again without running steps 1–4 over the live database; the container stays up', async () => {
+    const { db, env } = booted();
+    const boot = await bootFully(env);
+    try {
+      // Drift a new boot would refuse (a role config.yaml lacks): the restart must not apply the files.
+      await db.query(`INSERT INTO directus_roles (id, name) VALUES (gen_random_uuid(), 'Made in the admin app')`);
+      const workers = (await run('pgrep', ['-P', String(boot.child.pid)], {})).stdout.trim().split('\n').filter(Boolean);
+      expect(workers).toHaveLength(1);
+      process.kill(Number(workers[0]), 'SIGKILL');
+      for (let waited = 0; !boot.output().includes('steps 1–4 ran when the container booted'); waited += 100) {
+        if (waited > 90_000 || boot.child.exitCode !== null) throw new Error(`the restarted instance did not serve:\n${boot.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await answersPing(boot.baseUrl)).toBe(true);
+      expect(await db.query(`SELECT name FROM directus_roles WHERE name = 'Made in the admin app'`)).toHaveLength(1);
+    } finally {
+      boot.child.kill('SIGTERM');
+    }
+    const result = await boot.finished;
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toMatch(/step 5\/5 start: Directus serves on port \d+ \(\d+\.\d\d s; steps 1–4 ran when the container booted\)/);
+    expect(result.output.match(/step 3\/5/g)).toHaveLength(1);
+    expect(result.output).not.toContain('refused by the deletion guard');
   });
 });

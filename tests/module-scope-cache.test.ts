@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -38,5 +38,10 @@ describe("the boot's answer to relative imports in ES module packages (scripts/l
     expect(relativeModuleResolution('./lib/a.js', parent, REQUIRE)).toBeUndefined();
     expect(relativeModuleResolution('esm', parent, IMPORT)).toBeUndefined();
     expect(relativeModuleResolution('./lib/missing.js', parent, IMPORT)).toBeUndefined();
+    // A link named .js that leads to a .cjs file, and a folder named .js: Node reads the real thing.
+    await symlink(path.join(esm, 'lib', 'b.cjs'), path.join(esm, 'lib', 'alias.js'));
+    await mkdir(path.join(esm, 'lib', 'dir.js'));
+    expect(relativeModuleResolution('./lib/alias.js', parent, IMPORT)).toBeUndefined();
+    expect(relativeModuleResolution('./lib/dir.js', parent, IMPORT)).toBeUndefined();
   });
 });

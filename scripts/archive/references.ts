@@ -11,6 +11,10 @@ export interface Closure {
   pointers: Pointer[];
 }
 
+// Rows that carry secrets (login and share sessions, OAuth tokens) are never copied: an archive must
+// not keep, nor a restore bring back, a token that would still sign someone in.
+const SECRET_TABLES = new Set(['directus_sessions', 'directus_oauth_codes', 'directus_oauth_tokens', 'directus_oauth_consents']);
+
 // Links Directus keeps without a foreign key.
 const SOFT_REFERENCES = [{ table: 'directus_flows', column: 'operation', references: 'directus_operations' }];
 
@@ -43,7 +47,7 @@ async function collect(sql: SqlClient, table: string, ids: string[], closure: Cl
   if (fresh.length === 0) return;
   for (const id of fresh) seen.add(`${table}:${id}`);
   closure.copies.push({ source: table, label: LABELS[table] ?? 'rows', where: inList(pg.escapeIdentifier(key), 1), params: [JSON.stringify(fresh)] });
-  for (const reference of await referencesTo(sql, table)) {
+  for (const reference of (await referencesTo(sql, table)).filter((candidate) => !SECRET_TABLES.has(candidate.table))) {
     const referencingKey = await primaryKey(sql, reference.table);
     const { rows } = await sql.query<{ key: string; value: string }>(
       `SELECT ${pg.escapeIdentifier(referencingKey)}::text AS key, ${pg.escapeIdentifier(reference.column)}::text AS value

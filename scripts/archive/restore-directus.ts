@@ -68,6 +68,12 @@ async function restore({ archiveId, names }: RestoreRequest): Promise<string[]> 
     await apply(trx, current, withoutRelations(current, items));
     const restored = new Map<StoredItem, number[]>();
     for (const item of items) restored.set(item, await restoreRows(sql, item));
+    // A row refused for want of what it points at goes back once a later item brought that back (the
+    // permission of a restored collection whose policy was dropped in the same plan).
+    for (const item of items) {
+      const counts = restored.get(item)!;
+      for (const [index, copy] of item.copies.entries()) if (!copy.updateBy) counts[index] = (counts[index] ?? 0) + (await restoreCopy(sql, copy));
+    }
     const afterRows = await getSnapshot({ database: trx });
     const candidates = relationsToRestore(afterRows, items);
     const { relations, notes } = await checkReferences(sql, candidates.relations);

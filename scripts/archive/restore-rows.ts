@@ -16,10 +16,12 @@ export async function restoreCopy(sql: SqlClient, copy: StoredCopy): Promise<num
   if (copy.label === 'rows') await addUnmanagedColumns(sql, copy);
   const key = await keyOf(sql, copy.source);
   const columns = await sharedColumns(sql, copy);
+  const references = await referencesOf(sql, copy, columns);
   const list = columns.map((column) => id(column)).join(', ');
-  const conditions = [`NOT EXISTS (SELECT 1 FROM ${id(copy.source)} s WHERE s.${id(key)} = a.${id(key)})`, ...(await referencesFound(sql, copy, columns))];
+  const values = columns.map((column) => references.find((reference) => reference.column === column && reference.setNull)?.value ?? `a.${id(column)}`);
+  const conditions = [`NOT EXISTS (SELECT 1 FROM ${id(copy.source)} s WHERE s.${id(key)} = a.${id(key)})`, ...references.filter((reference) => !reference.setNull).map((reference) => reference.found)];
   const result = await sql.query(
-    `INSERT INTO ${id(copy.source)} (${list}) OVERRIDING SYSTEM VALUE SELECT ${columns.map((column) => `a.${id(column)}`).join(', ')} FROM ${archived(copy.table)} a WHERE ${conditions.join(' AND ')}`,
+    `INSERT INTO ${id(copy.source)} (${list}) OVERRIDING SYSTEM VALUE SELECT ${values.join(', ')} FROM ${archived(copy.table)} a WHERE ${conditions.join(' AND ')}`,
   );
   return result.rowCount ?? 0;
 }
@@ -56,7 +58,8 @@ export async function continueSequences(sql: SqlClient, table: string): Promise<
 }
 
 // Rows that pointed at a restored item point at it again, where they still exist and hold what the
-// apply left them (nothing, mostly). Returns how many of the recorded rows do.
+// apply left them (nothing, mostly). Returns how many of the recorded rows point at it now (some came
+// back with it, already pointing).
 export async function restorePointer(sql: SqlClient, pointer: Pointer): Promise<number> {
   const { rows: types } = await sql.query<{ type: string }>(
     `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = to_regclass(quote_ident($1)) AND attname = $2`,
@@ -64,13 +67,18 @@ export async function restorePointer(sql: SqlClient, pointer: Pointer): Promise<
   );
   const type = types[0]?.type;
   if (!type) return 0;
-  const result = await sql.query(
+  await sql.query(
     `UPDATE ${id(pointer.table)} t SET ${id(pointer.column)} = CAST(p.value AS ${type})
        FROM json_to_recordset($1::json) AS p(key text, value text, left_by_apply text)
       WHERE t.${id(pointer.key)}::text = p.key AND t.${id(pointer.column)}::text IS NOT DISTINCT FROM p.left_by_apply`,
     [JSON.stringify(pointer.rows.map(([key, value, left]) => ({ key, value, left_by_apply: left ?? null })))],
   );
-  return result.rowCount ?? 0;
+  const { rows } = await sql.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${id(pointer.table)} t JOIN json_to_recordset($1::json) AS p(key text, value text)
+        ON t.${id(pointer.key)}::text = p.key AND t.${id(pointer.column)}::text = p.value`,
+    [JSON.stringify(pointer.rows.map(([key, value]) => ({ key, value })))],
+  );
+  return rows[0]?.n ?? 0;
 }
 
 async function keyOf(sql: SqlClient, table: string): Promise<string> {
@@ -109,11 +117,21 @@ async function sharedColumns(sql: SqlClient, copy: StoredCopy): Promise<string[]
   return rows.map((row) => row.column);
 }
 
-// For each foreign key of the table over a restored column: the row goes back only if what it points
-// at is there (or comes back in the same copy, for a table that points at itself).
-async function referencesFound(sql: SqlClient, copy: StoredCopy, columns: string[]): Promise<string[]> {
-  const { rows } = await sql.query<{ column: string; target: string; target_column: string }>(
-    `SELECT a.attname AS column, r.relname AS target, ra.attname AS target_column
+// The table's foreign keys over restored columns. A row goes back only if what it points at is there
+// (or comes back in the same copy, for a table that points at itself); where the key says ON DELETE
+// SET NULL (a content version whose author was deleted since), it goes back pointing at nothing, as
+// deleting that row would have left it.
+interface Reference {
+  column: string;
+  setNull: boolean;
+  // The condition that what the archived row points at is there, and the value to insert.
+  found: string;
+  value: string;
+}
+
+async function referencesOf(sql: SqlClient, copy: StoredCopy, columns: string[]): Promise<Reference[]> {
+  const { rows } = await sql.query<{ column: string; target: string; target_column: string; on_delete: string }>(
+    `SELECT a.attname AS column, r.relname AS target, ra.attname AS target_column, c.confdeltype AS on_delete
        FROM pg_constraint c
        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
        JOIN pg_class r ON r.oid = c.confrelid
@@ -125,7 +143,8 @@ async function referencesFound(sql: SqlClient, copy: StoredCopy, columns: string
     .filter((row) => columns.includes(row.column))
     .map((row) => {
       const self = row.target === copy.source ? ` OR EXISTS (SELECT 1 FROM ${archived(copy.table)} o WHERE o.${id(row.target_column)} = a.${id(row.column)})` : '';
-      return `(a.${id(row.column)} IS NULL OR EXISTS (SELECT 1 FROM ${id(row.target)} f WHERE f.${id(row.target_column)} = a.${id(row.column)})${self})`;
+      const found = `(a.${id(row.column)} IS NULL OR EXISTS (SELECT 1 FROM ${id(row.target)} f WHERE f.${id(row.target_column)} = a.${id(row.column)})${self})`;
+      return { column: row.column, setNull: row.on_delete === 'n', found, value: `CASE WHEN ${found} THEN a.${id(row.column)} END` };
     });
 }
 

@@ -7,7 +7,7 @@
 //   serve                               one pm2 instance: loads Directus, runs steps 1–4 under the
 //                                       boot lock (a later instance finds nothing left to do), then
 //                                       step 5, Directus's server in this process
-import { withBootLock } from '../lib/boot-lock.ts';
+import { LockTimeoutError, withBootLock } from '../lib/boot-lock.ts';
 import { DatabaseUnreachableError } from '../lib/connect.ts';
 import { requireDirectusInternals } from '../lib/directus-install.ts';
 import { DirectusInternalsError } from '../lib/directus-internals.ts';
@@ -40,7 +40,9 @@ const steps: Array<{ name: string; run: (ctx: BootContext) => Promise<string>; a
   {
     name: 'directus bootstrap',
     run: bootstrap,
-    advice: 'Check the DB_* variables, KEY, SECRET, ADMIN_EMAIL and ADMIN_PASSWORD, then start again.',
+    advice:
+      'Check the DB_* variables, KEY, SECRET, ADMIN_EMAIL and ADMIN_PASSWORD, then start again. A boot stopped in the middle of installing ' +
+      "Directus on a new database leaves its tables half made (Directus's install is not one transaction): drop and create that database, which holds nothing yet, then start again.",
   },
   {
     name: 'directus schema apply',
@@ -76,6 +78,9 @@ async function main(mode: Mode): Promise<number | 'serving'> {
     error(`Nothing was written to the database.${err instanceof ConfigError ? ' Fix what it names (settings: see .env.example), then start again.' : ''}`);
     return 1;
   }
+  // pm2 restarted this instance after it served (a crash, PM2_MAX_MEMORY_RESTART): steps 1–4 ran when
+  // the container booted, and running them again on a live system would apply the files over it.
+  if (mode === 'serve' && Number(process.env['restart_time'] ?? 0) > 0) return serve(undefined, bootStarted, 'steps 1–4 ran when the container booted');
   let ctx: BootContext;
   try {
     ctx = await openBootContext(settings.policy, settings.storage);
@@ -86,30 +91,47 @@ async function main(mode: Mode): Promise<number | 'serving'> {
   }
   // An instance loads Directus's server before it takes the lock: seconds that keep this thread busy.
   const loading = performance.now();
-  let server: DirectusServer | undefined;
-  try {
-    if (mode === 'serve') server = await import('./directus-server.ts');
-  } catch (err) {
-    error(`cannot load Directus's server from ${process.env['DIRECTUS_CLI']}: ${(err as Error).message}`);
-    await ctx.client.end();
-    return 1;
-  }
+  const server = mode === 'serve' ? await loadServer() : undefined;
+  if (server === null) return 1;
   const loaded = seconds(loading);
-  const booted = await withBootLock(ctx.client, numberEnv('BOOT_LOCK_TIMEOUT', 600), async () => {
-    const succeeded = await runSteps(ctx);
-    // A failed instance keeps the lock until PID 1 ends the container: no other one repeats the failure.
-    if (!succeeded && mode === 'serve') await endContainer(1);
-    return succeeded;
-  }).finally(() => ctx.client.end());
-  if (!booted) return 1;
+  try {
+    const booted = await withBootLock(ctx.client, numberEnv('BOOT_LOCK_TIMEOUT', 600), async () => {
+      const succeeded = await runSteps(ctx);
+      // A failed instance keeps the lock until PID 1 ends the container: no other one repeats the failure.
+      if (!succeeded && mode === 'serve') await endContainer(1);
+      return succeeded;
+    });
+    if (!booted) return 1;
+  } catch (err) {
+    error(`steps 1–4 could not run: ${(err as Error).message}`);
+    error(err instanceof LockTimeoutError ? 'Another instance holds the boot lock: let it finish (or end it), or raise BOOT_LOCK_TIMEOUT, then start again.' : 'Check that the database is reachable, then start again.');
+    return 1;
+  } finally {
+    await ctx.client.end().catch(() => undefined);
+  }
   if (server === undefined) {
     info(`dry run: steps 1–4 succeeded in ${seconds(bootStarted)}; step 5 skipped`);
     return 0;
   }
-  const started = performance.now();
-  const label = `step ${TOTAL}/${TOTAL} start`;
+  return serve({ ctx, server }, performance.now(), `Directus's modules loaded in ${loaded} before step 1`);
+}
+
+async function loadServer(): Promise<DirectusServer | null> {
   try {
-    info(`${label}: ${await start(ctx, server)} (${seconds(started)}; Directus's modules loaded in ${loaded} before step 1)`);
+    return await import('./directus-server.ts');
+  } catch (err) {
+    error(`cannot load Directus's server from ${process.env['DIRECTUS_CLI']}: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+// Step 5, after steps 1–4 in this process, or at once in an instance pm2 restarted.
+async function serve(booted: { ctx: BootContext; server: DirectusServer } | undefined, started: number, note: string): Promise<number | 'serving'> {
+  const label = `step ${TOTAL}/${TOTAL} start`;
+  const server = booted?.server ?? (await loadServer());
+  if (server === null) return 1;
+  try {
+    info(`${label}: ${await start(booted?.ctx, server)} (${seconds(started)}; ${note})`);
     return 'serving';
   } catch (err) {
     error(`${label} failed after ${seconds(started)}: ${(err as Error).message}`);
@@ -160,7 +182,10 @@ export async function boot(mode: string | undefined): Promise<void> {
   }
   // Directus loads some 30 % faster (module-scope-cache.ts).
   registerModuleScopeCache();
-  const outcome = await main(mode);
+  const outcome = await main(mode).catch((err: unknown) => {
+    error(`the boot failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  });
   if (outcome === 'serving') return;
   if (mode === 'serve') await endContainer(outcome);
   process.exit(outcome);

@@ -27,7 +27,10 @@ if (cluster.isPrimary && /pm2-runtime$/.test(process.argv[1] ?? '')) {
     if (message?.boot === 'serving') serving.add(worker.id);
     if (message?.boot === 'failed') end(message.code);
   });
-  cluster.on('exit', (worker, code) => {
-    if (!serving.has(worker.id)) end(code || 1);
+  cluster.on('exit', (worker, code, signal) => {
+    if (serving.has(worker.id) || ending) return;
+    // Killed, or ended by Directus itself: it said nothing, so this says why the container ends.
+    process.stderr.write(`[boot] ERROR a pm2 instance ended (${signal ? `signal ${signal}` : `exit code ${code}`}) before it served: the container ends with code ${code || 1}\n`);
+    end(code || 1);
   });
 }

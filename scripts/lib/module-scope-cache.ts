@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,6 +41,8 @@ export function relativeModuleResolution(specifier: string, parentURL: string | 
   if (!/^\.\.?\//.test(specifier) || !/\.m?js$/.test(specifier) || !parentURL?.startsWith('file:') || conditions.includes('require')) return undefined;
   try {
     const file = realpathSync.native(fileURLToPath(new URL(specifier, parentURL)));
+    // Node takes the format from the real file (a link may lead to a .cjs) and refuses a folder.
+    if (!/\.m?js$/.test(file) || !statSync(file).isFile()) return undefined;
     if (file.endsWith('.mjs') || packageType(path.dirname(file)) === 'module') return { url: pathToFileURL(file).href, format: 'module' };
   } catch {
     // missing, unreadable or malformed: Node says what is wrong
