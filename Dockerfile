@@ -24,10 +24,12 @@ RUN pnpm run build
 FROM directus/directus:12.4.0
 USER root
 # entrypoint.sh is bash (set -Eeuo pipefail, arrays); the official image is Alpine with busybox sh.
-# The boot scripts are TypeScript run by Node's type stripping, and the boot becomes pm2-runtime with
-# process.execve (Node 22.15+): fail the build if Node lacks either.
+# The boot scripts are TypeScript run by Node's type stripping, the boot becomes pm2-runtime with
+# process.execve (Node 22.15+), and main.ts runs as a script only when it is one (import.meta.main,
+# Node 22.18+): fail the build if Node lacks any.
 RUN apk add --no-cache bash \
- && node -e "if (!process.features.typescript || typeof process.execve !== 'function') { console.error('Node ' + process.version + ' cannot strip types or execve'); process.exit(1) }"
+ && node -e "if (!process.features.typescript || typeof process.execve !== 'function') { console.error('Node ' + process.version + ' cannot strip types or execve'); process.exit(1) }" \
+ && node --input-type=module -e "if (import.meta.main !== true) { console.error('Node ' + process.version + ' has no import.meta.main'); process.exit(1) }"
 USER node
 WORKDIR /directus
 COPY --chown=node:node package.json ./scripts/package.json
@@ -42,7 +44,7 @@ COPY --chown=node:node entrypoint.sh ./entrypoint.sh
 # Placeholders only: the production check refuses a KEY or SECRET equal to them.
 COPY --chown=node:node .env.example ./.env.example
 
-# Node's on-disk compile cache: every Directus CLI start after the container's first is cheaper.
+# Node's on-disk compile cache: every Directus load after the container's first is cheaper.
 ENV NODE_COMPILE_CACHE=/tmp/node-compile-cache
 
 EXPOSE 8055

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Boots the platform's Directus: scripts/boot/main.ts resolves the configuration once (environment
-# over .env), runs steps 1–4, and for step 5 becomes pm2-runtime with that same configuration, so PID
-# 1 forwards signals and Directus shuts down cleanly.
+# over .env); for `start` it becomes pm2-runtime with that same configuration, so PID 1 forwards
+# signals and Directus shuts down cleanly, and each pm2 instance runs steps 1–4, then serves.
 #   entrypoint.sh [start]        steps 1–5 (the image's default)
 #   entrypoint.sh dry-run        steps 1–4, exit 0 on success (the CI gate)
 #   entrypoint.sh schema-check   exit 0 when the database matches snapshots/schema.yaml, else list
 #                                what applying it would create, change or delete, and exit 1
+#   entrypoint.sh schema-archives [--prune …]   what step 3 archived before allowed deletions
+#   entrypoint.sh schema-restore ID [item …]     put archived items back
 #   entrypoint.sh CMD ...        runs CMD (a shell, `node cli.js ...`) without booting
 # Works the same in the image (/directus) and in a checkout (Directus from node_modules).
 set -Eeuo pipefail
@@ -45,7 +47,7 @@ resolve_directus() {
   fi
   export DIRECTUS_CLI
   export PATH="$APP_DIR/node_modules/.bin:$PATH"
-  # Node's on-disk compile cache makes every Directus CLI start after the first cheaper.
+  # Node's on-disk compile cache makes every Directus load after the first cheaper.
   export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$APP_DIR/node_modules/.cache/node-compile}"
 }
 
@@ -62,9 +64,9 @@ main() {
       load_secrets; resolve_directus
       boot "${1:-start}"
       ;;
-    schema-check)
+    schema-check|schema-archives|schema-restore)
       load_secrets; resolve_directus
-      exec node "$APP_DIR/scripts/schema-check.ts"
+      exec node "$APP_DIR/scripts/$1.ts" "${@:2}"
       ;;
     *)
       exec "$@"

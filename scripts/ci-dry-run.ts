@@ -1,13 +1,16 @@
 // `pnpm run ci:dry-run [server-url]`: the image workflow's dry-run gate without Docker. On a
 // throwaway database of the given PostgreSQL server (argument, CI_DATABASE_URL or TEST_DATABASE_URL;
 // it needs TimescaleDB), it proves in order that
-//   1. a fresh database boots through steps 1–4;
-//   2. a second boot changes nothing (no SQL file, no storage policy, no bootstrap, no apply);
-//   3. the database equals snapshots/schema.yaml and config.yaml: applying them would create, change or delete nothing;
-//   4. the full boot answers /server/ping on a port nobody else holds, and stops cleanly on SIGTERM.
+//   1. a fresh database boots through steps 1–4 and the server answers /server/ping, on a port nobody
+//      else holds;
+//   2. a second boot (`dry-run`, beside the running server) changes nothing: no SQL file, no storage
+//      policy, no bootstrap, no schema apply, and config.yaml compared with the database finds no change;
+//   3. the database equals snapshots/schema.yaml: Directus's own diff, asked of the running server
+//      (POST /schema/diff, as the first admin), finds nothing to create, change or delete;
+//   4. the server stops cleanly on SIGTERM.
+// One Directus load for all of it: the server of check 1 ran steps 1–4 and answers check 3.
 // These caught a port collision, an ERROR that exited 0 and a ghost-collection conflict on the
 // original project before they reached stage.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,22 +19,23 @@ import { error, info, seconds, setLogPrefix } from './lib/log.ts';
 import { fromApp } from './lib/paths.ts';
 import { answersPing, waitForPing } from './lib/ping.ts';
 import { freePort } from './lib/ports.ts';
+import { runStreamed, spawnStreamed, type Outcome } from './lib/streamed.ts';
 import { createThrowawayDatabase } from './lib/throwaway-database.ts';
+import { describeChanges, planFromDiff, type SnapshotDiff } from './schema/plan.ts';
+import { readSnapshotFile, snapshotPath } from './schema/snapshot.ts';
 
 setLogPrefix('[gate]');
 
 class GateFailure extends Error {}
 
-interface Outcome {
-  code: number | null;
-  output: string;
-}
+// The server of check 1, stopped by check 4 (or, should a check fail, when the gate ends).
+let server: { boot: ReturnType<typeof spawnStreamed>; baseUrl: string } | undefined;
 
 const checks: Array<{ title: string; run: (env: NodeJS.ProcessEnv) => Promise<string> }> = [
-  { title: 'a fresh database boots through steps 1–4', run: firstDryRun },
+  { title: 'a fresh database boots through steps 1–4 and answers /server/ping', run: freshBoot },
   { title: 'a second boot changes nothing', run: secondDryRun },
-  { title: 'the database equals snapshots/schema.yaml and config.yaml', run: schemaCheck },
-  { title: 'the full boot answers /server/ping and stops cleanly', run: fullBoot },
+  { title: 'the database equals snapshots/schema.yaml', run: schemaInSync },
+  { title: 'SIGTERM stops the server cleanly', run: stopServer },
 ];
 
 async function main(): Promise<number> {
@@ -70,13 +74,36 @@ async function main(): Promise<number> {
     info(`passed in ${seconds(started)}: the image may be published`);
     return 0;
   } finally {
+    if (server) {
+      server.boot.child.kill('SIGKILL');
+      await server.boot.finished;
+    }
     await database.drop();
   }
 }
 
-async function firstDryRun(env: NodeJS.ProcessEnv): Promise<string> {
-  const { output } = await dryRun(env);
-  return `exit 0; ${countApplied(output)} SQL file(s) applied`;
+async function freshBoot(env: NodeJS.ProcessEnv): Promise<string> {
+  const port = Number(env['PORT'] ?? (await freePort()));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  // A server already answering there would make the ping below prove nothing.
+  if (await answersPing(baseUrl)) throw new GateFailure(`port ${port} is already in use by another server; free it or set PORT`);
+  const boot = spawnStreamed(fromApp('entrypoint.sh'), ['start'], {
+    ...env,
+    PORT: String(port),
+    PUBLIC_URL: baseUrl,
+    PM2_HOME: await mkdtemp(path.join(tmpdir(), 'trm-gate-pm2-')),
+  });
+  server = { boot, baseUrl };
+  try {
+    await waitForPing(baseUrl, boot.child, 120_000);
+  } catch (err) {
+    const { code } = await boot.finished;
+    throw new GateFailure(`./entrypoint.sh start exited with ${code} before ${baseUrl}/server/ping answered (its output is above): ${(err as Error).message}`);
+  }
+  const output = boot.output();
+  if (/\bERROR\b/.test(output)) throw new GateFailure('./entrypoint.sh start printed ERROR and still served');
+  if (!/step 4\/5 db-init-post/.test(output)) throw new GateFailure('./entrypoint.sh start served without saying that step 4 ran');
+  return `pong on port ${port}; ${countApplied(output)} SQL file(s) applied`;
 }
 
 async function secondDryRun(env: NodeJS.ProcessEnv): Promise<string> {
@@ -89,39 +116,40 @@ async function secondDryRun(env: NodeJS.ProcessEnv): Promise<string> {
     !/step 3\/5 directus schema apply: .*; config\.yaml: no changes/.test(output) && 'the configuration was applied again',
   ].filter(Boolean);
   if (changed.length > 0) throw new GateFailure(`the boot is not idempotent: ${changed.join('; ')}`);
-  return 'nothing applied, storage policies unchanged, bootstrap and apply skipped';
+  return 'nothing applied, storage policies unchanged, bootstrap and apply skipped, config.yaml: no changes';
 }
 
-async function schemaCheck(env: NodeJS.ProcessEnv): Promise<string> {
-  const check = await runStreamed(fromApp('entrypoint.sh'), ['schema-check'], env);
-  if (check.code !== 0) {
-    throw new GateFailure('the database differs from the files it was booted from (listed above): applying them again would change or delete that');
-  }
-  return 'no collection, field, relation, role, policy, permission, flow or setting to create, change or delete';
-}
-
-async function fullBoot(env: NodeJS.ProcessEnv): Promise<string> {
-  const port = Number(env['PORT'] ?? (await freePort()));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  // A server already answering there would make the ping below prove nothing.
-  if (await answersPing(baseUrl)) throw new GateFailure(`port ${port} is already in use by another server; free it or set PORT`);
-  const server = spawnStreamed(fromApp('entrypoint.sh'), ['start'], {
-    ...env,
-    PORT: String(port),
-    PUBLIC_URL: baseUrl,
-    PM2_HOME: await mkdtemp(path.join(tmpdir(), 'trm-gate-pm2-')),
+// The committed snapshot against the database, by the running server's Directus: the diff step 3
+// applies, with the first admin's token. No content (204) means no difference.
+async function schemaInSync(env: NodeJS.ProcessEnv): Promise<string> {
+  const { baseUrl } = server!;
+  const login = await fetch(`${baseUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: env['ADMIN_EMAIL'], password: env['ADMIN_PASSWORD'] }),
   });
-  try {
-    await waitForPing(baseUrl, server.child, 120_000);
-  } catch (err) {
-    server.child.kill('SIGKILL');
-    await server.finished;
-    throw new GateFailure((err as Error).message);
-  }
-  server.child.kill('SIGTERM');
-  const { code } = await server.finished;
+  if (!login.ok) throw new GateFailure(`the first admin cannot sign in: ${login.status} ${await login.text()}`);
+  const token = ((await login.json()) as { data: { access_token: string } }).data.access_token;
+  const file = snapshotPath();
+  const response = await fetch(`${baseUrl}/schema/diff`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(await readSnapshotFile(file)),
+  });
+  if (response.status === 204) return `no collection, field or relation to create, change or delete (Directus's diff of ${path.basename(file)})`;
+  if (!response.ok) throw new GateFailure(`POST /schema/diff answered ${response.status}: ${await response.text()}`);
+  const { diff } = ((await response.json()) as { data: { diff: SnapshotDiff } }).data;
+  for (const line of describeChanges(planFromDiff(diff))) info(line);
+  throw new GateFailure(`the database differs from ${path.basename(file)} (listed above): applying it again would change or delete that`);
+}
+
+async function stopServer(): Promise<string> {
+  const { boot } = server!;
+  server = undefined;
+  boot.child.kill('SIGTERM');
+  const { code } = await boot.finished;
   if (code !== 0) throw new GateFailure(`the server exited with ${code} after SIGTERM instead of shutting down cleanly`);
-  return `pong on port ${port}, clean shutdown`;
+  return 'exit 0';
 }
 
 async function dryRun(env: NodeJS.ProcessEnv): Promise<Outcome> {
@@ -133,28 +161,6 @@ async function dryRun(env: NodeJS.ProcessEnv): Promise<Outcome> {
 
 function countApplied(output: string): number {
   return [...output.matchAll(/db-init(?:-post)?\/: applied (\d+) files?/g)].reduce((sum, match) => sum + Number(match[1]), 0);
-}
-
-function runStreamed(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
-  return spawnStreamed(command, args, env).finished;
-}
-
-// The child's output goes to the CI log as it comes, indented under the gate's own lines, and is kept
-// for the checks above.
-function spawnStreamed(command: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; finished: Promise<Outcome> } {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const relay = (target: NodeJS.WriteStream) => (chunk: Buffer) => {
-    output += chunk;
-    target.write(chunk.toString().replace(/^(?=.)/gm, '    '));
-  };
-  child.stdout?.on('data', relay(process.stdout));
-  child.stderr?.on('data', relay(process.stderr));
-  const finished = new Promise<Outcome>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-  return { child, finished };
 }
 
 try {

@@ -1,11 +1,10 @@
-// Step 5: pm2-runtime keeps Directus up in cluster mode, as the official image does; the CLI path
-// is the one entrypoint.sh resolved, so the image and a checkout run the same file.
+// pm2-runtime keeps Directus up in cluster mode, as the official image does. Each instance runs the
+// boot's steps 1–4 under its lock while it loads Directus, then serves (scripts/boot/main.ts serve).
 module.exports = {
   apps: [
     {
       name: 'directus',
-      script: process.env.DIRECTUS_CLI,
-      args: ['start'],
+      script: `${__dirname}/boot/pm2-instance.js`,
       instances: process.env.PM2_INSTANCES ?? 1,
       exec_mode: 'cluster',
       max_memory_restart: process.env.PM2_MAX_MEMORY_RESTART,

@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveConfiguration } from './lib/env.ts';
 import { pinnedDirectusVersion, versionMismatch } from './lib/directus-install.ts';
+import { registerModuleScopeCache } from './lib/module-scope-cache.ts';
 import { error, info, setLogPrefix, warn } from './lib/log.ts';
 import { captureLiveSchema, describeSource, schemaSource } from './schema/capture.ts';
 import { describeChanges, planChanges } from './schema/plan.ts';
@@ -16,6 +17,8 @@ import { planConfig } from './config/plan.ts';
 import { foreignTables, stripSnapshot } from './schema/strip.ts';
 
 setLogPrefix('[schema]');
+// Directus's diff loads some 30 % faster (module-scope-cache.ts).
+registerModuleScopeCache();
 
 async function main(): Promise<number> {
   resolveConfiguration();

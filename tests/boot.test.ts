@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownedTables } from '../scripts/lib/owned-tables.ts';
-import { createDatabase, useDatabase, type TestDatabase } from './support/databases.ts';
+import { answersPing } from '../scripts/lib/ping.ts';
+import { createDatabase, useBootedDatabase, useDatabase, withClient, type TestDatabase } from './support/databases.ts';
 import { bootFully, login } from './support/directus.ts';
 import { processGroupMembers, repoDir, run } from './support/run.ts';
 import { committedSqlFiles, sqlFolder } from './support/sql-folder.ts';
@@ -47,7 +48,7 @@ describe('the five-step boot on a fresh database', () => {
     expect(result.stdout).toMatch(
       new RegExp(`step 1/5 db-init \\(pre-schema SQL\\): db-init/: applied ${PRE.length} files, 0 already applied; positions storage set: compression after 2 days \\(policy added\\), retention off \\(\\d+\\.\\d\\d s\\)`),
     );
-    expect(result.stdout).toMatch(/step 2\/5 directus bootstrap: installed Directus 12\.4\.0 system tables and the first admin \(in the schema worker\) \(\d+\.\d\d s\)/);
+    expect(result.stdout).toMatch(/step 2\/5 directus bootstrap: installed Directus 12\.4\.0 system tables and the first admin \(\d+\.\d\d s\)/);
     expect(result.stdout).toMatch(/step 3\/5 directus schema apply: schema\.yaml: applied 134 changes \(134 created\); config\.yaml: applied \d+ changes \(\d+ created, 1 changed\) \(\d+\.\d\d s\)/);
     expect(result.stdout).toContain(`step 4/5 db-init-post (post-schema SQL): db-init-post/: applied ${POST.length} files, 0 already applied`);
     expect(result.stdout).toContain('dry run: steps 1–4 succeeded');
@@ -100,18 +101,25 @@ describe('the five-step boot on a fresh database', () => {
     await writeFile(broken, 'version: 1\ndirectus: 12.4.0\nvendor: postgres\ncollections: not-a-list\n');
     const result = await dryRun({ SNAPSHOT_PATH: broken });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/ERROR step 3\/5 directus schema apply failed after \d+\.\d\d s: schema worker could not plan: .*schema\.yaml is not a Directus schema snapshot/);
+    expect(result.stderr).toMatch(/ERROR step 3\/5 directus schema apply failed after \d+\.\d\d s: .*schema\.yaml is not a Directus schema snapshot/);
     expect(result.stderr).toContain('regenerate the snapshot');
     expect(result.stdout).not.toContain('step 4/5');
   });
 
-  it('a broken post-schema file stops the boot at step 4, naming file and line; the server is not started', async () => {
+  it('a broken post-schema file stops the boot at step 4, naming file and line, once; the container ends with 1, the server never started', async () => {
     const post = await sqlFolder('db-init-post', {
       '001_unique.sql': "-- a constraint on a column that does not exist\nALTER TABLE devices\n  ADD CONSTRAINT devices_x_key UNIQUE (no_such_column);",
     });
-    const result = await run('./entrypoint.sh', ['start'], { ...env, DB_INIT_POST_DIR: post });
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain('ERROR step 4/5 db-init-post (post-schema SQL) failed');
+    // Two instances: the one that fails keeps the boot lock until pm2-runtime ends, so the other never repeats the step.
+    const started = performance.now();
+    const result = await run('./entrypoint.sh', ['start'], { ...env, DB_INIT_POST_DIR: post, PM2_INSTANCES: '2' }, { ownProcessGroup: true });
+    console.log(`start with a failing step 4 ended with ${result.code} after ${((performance.now() - started) / 1000).toFixed(2)} s`);
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr.match(/ERROR step 4\/5 db-init-post \(post-schema SQL\) failed/g)).toHaveLength(1);
+    // pm2-runtime did not wait for its own auto-exit (exit code 2), and restarted nothing.
+    expect(result.output).not.toContain('0 application online');
+    expect(result.output).not.toMatch(/App \[directus:\d\] exited/);
+    expect(await processGroupMembers(result.pid!)).toBe('');
     // PostgreSQL gives no position for this error: the line is where the statement starts.
     expect(result.stderr).toContain('db-init-post/001_unique.sql:2: SQLSTATE 42703');
     expect(result.output).not.toContain('step 5/5');
@@ -141,7 +149,8 @@ describe('the five-step boot on a fresh database', () => {
     }
     const result = await boot.finished;
     expect(result.code, result.output).toBe(0);
-    expect(result.stdout).toMatch(/step 5\/5 start: handing over to pm2-runtime after \d+\.\d\d s/);
+    expect(result.stdout).toMatch(/handing over to pm2-runtime after \d+\.\d\d s/);
+    expect(result.stdout).toMatch(/step 5\/5 start: Directus serves on port \d+ \(\d+\.\d\d s; Directus's modules loaded in \d+\.\d\d s before step 1\)/);
     expect(result.output).toContain('Directus shut down OK');
   });
 });
@@ -163,8 +172,8 @@ describe('a fresh database whose pre-schema SQL fails', () => {
     expect(await db.query("SELECT to_regclass('directus_migrations') AS t, to_regclass('positions') AS p")).toEqual([
       { t: null, p: null },
     ]);
-    // Step 3's worker, started ahead during step 1, was stopped with the boot: nothing of this boot's
-    // process group is left (other checkouts' boots on the machine are not this test's business).
+    // Nothing of this boot's process group is left (other checkouts' boots on the machine are not this
+    // test's business).
     expect(await processGroupMembers(result.pid!)).toBe('');
   });
 });
@@ -214,5 +223,54 @@ describe('three replicas booting at once on one fresh database', () => {
     expect(guard).toHaveLength(PRE.length + POST.length);
     for (const row of guard) expect(row['n']).toBe(1);
     expect(await db.query('SELECT count(*)::int AS admins FROM directus_users')).toEqual([{ admins: 1 }]);
+  });
+});
+
+describe('a boot that cannot take the boot lock in time', () => {
+  const booted = useBootedDatabase({ ...directusSecrets, KEY: 'lock-key-0123456789abcdef', SECRET: 'lock-secret-0123456789abcdef' });
+
+  it('dry-run and start each end with the ERROR and exit 1, the server never started, nothing left running', async () => {
+    // Another instance's boot, holding the lock (scripts/lib/boot-lock.ts) for longer than BOOT_LOCK_TIMEOUT.
+    await withClient(booted().db.url, async (holder) => {
+      await holder.query('SELECT pg_advisory_lock(7631469, 1)');
+      for (const mode of ['dry-run', 'start']) {
+        const result = await run('./entrypoint.sh', [mode], { ...booted().env, BOOT_LOCK_TIMEOUT: '1' }, { ownProcessGroup: true });
+        expect(result.code, result.output).toBe(1);
+        expect(result.stderr).toContain('ERROR steps 1–4 could not run: boot lock still held after 1 s (BOOT_LOCK_TIMEOUT) by backend pid');
+        expect(result.stderr).toContain('ERROR Another instance holds the boot lock');
+        expect(result.output).not.toContain('unhandledRejection');
+        expect(result.output).not.toContain('step 1/5');
+        expect(await processGroupMembers(result.pid!)).toBe('');
+      }
+    });
+  });
+});
+
+describe('an instance pm2 restarts after it served', () => {
+  const booted = useBootedDatabase({ ...directusSecrets, KEY: 'restart-key-0123456789abcdef', SECRET: 'restart-secret-0123456789abcdef' });
+
+  it('serves again without running steps 1–4 over the live database; the container stays up', async () => {
+    const { db, env } = booted();
+    const boot = await bootFully(env);
+    try {
+      // Drift a new boot would refuse (a role config.yaml lacks): the restart must not apply the files.
+      await db.query(`INSERT INTO directus_roles (id, name) VALUES (gen_random_uuid(), 'Made in the admin app')`);
+      const workers = (await run('pgrep', ['-P', String(boot.child.pid)], {})).stdout.trim().split('\n').filter(Boolean);
+      expect(workers).toHaveLength(1);
+      process.kill(Number(workers[0]), 'SIGKILL');
+      for (let waited = 0; !boot.output().includes('steps 1–4 ran when the container booted'); waited += 100) {
+        if (waited > 90_000 || boot.child.exitCode !== null) throw new Error(`the restarted instance did not serve:\n${boot.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await answersPing(boot.baseUrl)).toBe(true);
+      expect(await db.query(`SELECT name FROM directus_roles WHERE name = 'Made in the admin app'`)).toHaveLength(1);
+    } finally {
+      boot.child.kill('SIGTERM');
+    }
+    const result = await boot.finished;
+    expect(result.code, result.output).toBe(0);
+    expect(result.stdout).toMatch(/step 5\/5 start: Directus serves on port \d+ \(\d+\.\d\d s; steps 1–4 ran when the container booted\)/);
+    expect(result.output.match(/step 3\/5/g)).toHaveLength(1);
+    expect(result.output).not.toContain('refused by the deletion guard');
   });
 });

@@ -107,7 +107,7 @@ describe('a database that refuses the connection', () => {
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`refused the connection: role "${role}" does not exist (SQLSTATE 28000); not retried, since waiting does not change that`);
-    expect(result.stderr).toContain(`-c "CREATE ROLE ${role} LOGIN PASSWORD '<DB_PASSWORD>'" -c "CREATE DATABASE trm_no_such_database OWNER ${role}"`);
+    expect(result.stderr).toContain(`-c "CREATE ROLE ${role} LOGIN CREATEROLE PASSWORD '<DB_PASSWORD>'" -c "CREATE DATABASE trm_no_such_database OWNER ${role}"`);
     expect(result.output).not.toContain('attempt(s)');
     expect(result.output).not.toContain('irrelevant-password');
   });

@@ -14,12 +14,12 @@ describe('the streams Redis in the log', () => {
   const booted = useBootedDatabase(secrets);
 
   it('without Redis: one line at start says what works and what does not, and idle ticks say nothing', async () => {
-    // BOOT_FULL: step 3's schema worker runs and loads the extensions as well.
+    // BOOT_FULL: step 3 runs and loads the extensions before the server does, in the same process.
     const boot = await bootFully({ ...booted().env, ...everySecond, BOOT_FULL: 'true' });
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     boot.child.kill('SIGTERM');
     const { output } = await boot.finished;
-    // Said by the server, not by the boot's schema worker or the Directus CLI.
+    // Said once, by Directus's extensions, not by the boot.
     expect(count(output, '[trm-platform] no streams Redis is configured (STREAMS_REDIS or REDIS)')).toBe(1);
     expect(output).toContain('step 3/5 directus schema apply: schema.yaml: no changes');
     expect(output).not.toMatch(/\[boot\].*no streams Redis/);

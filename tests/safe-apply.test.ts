@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { redact } from '../scripts/lib/log.ts';
-import { judge, schemaPolicyFromEnv, type Risk } from '../scripts/schema/guard.ts';
+import { allowValueFor, judge, schemaPolicyFromEnv, type Risk } from '../scripts/schema/guard.ts';
 import type { PlannedChange } from '../scripts/schema/plan.ts';
 import { useBootedDatabase, useDatabase } from './support/databases.ts';
 import { bootFully, login, restClient } from './support/directus.ts';
@@ -234,6 +234,19 @@ describe('the deletion guard policy', () => {
     expect(verdict.refused.map((risk) => risk.change.name)).toEqual(['events.note']);
     expect(verdict.unused).toEqual(['events.other']);
     expect(judge(risks, policy({ DIRECTUS_SCHEMA_ALLOW_DELETE: 'events' })).allowed.map((risk) => risk.change.name)).toEqual(['events.note']);
+  });
+
+  it('a collection named whole also allows the deletion of the permissions on it, and the suggested setting says so', () => {
+    const permission: PlannedChange = { ...change('permission', 'race_notes'), name: 'Timekeeping/race_notes.read', allowName: 'permission:Timekeeping/race_notes.read' };
+    const withPermission: Risk[] = [...risks, { change: permission, impact: "its policy's users lose read on race_notes" }];
+    expect(judge(withPermission, policy({ DIRECTUS_SCHEMA_ALLOW_DELETE: 'race_notes,events.note' })).refused).toEqual([]);
+    expect(judge(withPermission, policy({ DIRECTUS_SCHEMA_ALLOW_DELETE: 'events.note' })).refused.map((risk) => risk.change.name)).toEqual(['race_notes', 'Timekeeping/race_notes.read']);
+    expect(allowValueFor(withPermission)).toBe('race_notes,events.note');
+    expect(allowValueFor([risks[1]!, { change: permission, impact: '' }])).toBe('events.note,permission:Timekeeping/race_notes.read');
+    // race_notes kept: its name allows no permission's deletion, and says it names nothing in the plan.
+    const kept = judge([risks[1]!, { change: permission, impact: '' }], policy({ DIRECTUS_SCHEMA_ALLOW_DELETE: 'race_notes,events.note' }));
+    expect(kept.refused.map((risk) => risk.change.name)).toEqual(['Timekeeping/race_notes.read']);
+    expect(kept.unused).toEqual(['race_notes']);
   });
 
   it('* allows everything outside production; in production only with this plan\'s id', () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { appDir } from '../lib/paths.ts';
@@ -12,38 +12,23 @@ export interface CliRun {
 
 class DirectusCliError extends Error {}
 
-// A process running Directus code: the Directus CLI, or step 3's schema worker.
-export interface DirectusProcess {
-  child: ChildProcess;
-  // Waits for the exit; rejects when the process exited non-zero or logged an error.
-  finished: () => Promise<CliRun>;
-  // The error to throw for this process, with the tail of its output.
-  failure: (reason: string) => DirectusCliError;
-}
-
 interface Options {
   // Warnings the caller knows and handles, which are not repeated to the operator.
   expectedWarning?: (message: string) => boolean;
-  // An IPC channel to the process (the schema worker takes its commands over it).
-  ipc?: boolean;
 }
 
 const PINO_WARN = 40;
 const PINO_ERROR = 50;
 
 // `directus <args>` with the CLI that entrypoint.sh resolved (/directus/cli.js in the image,
-// node_modules/directus/cli.js in a checkout).
-export function runDirectusCli(args: string[], options: Options = {}): Promise<CliRun> {
-  return spawnDirectus(`directus ${args.join(' ')}`, [requireEnv('DIRECTUS_CLI'), ...args], options).finished();
-}
-
-// Directus logs as JSON (LOG_STYLE=raw), so a process that logged an error and still exited 0 is a
-// failure, not a success.
-export function spawnDirectus(label: string, argv: string[], { expectedWarning = () => false, ipc = false }: Options = {}): DirectusProcess {
-  const child = spawn(process.execPath, argv, {
+// node_modules/directus/cli.js in a checkout). Directus logs as JSON (LOG_STYLE=raw), so a command
+// that logged an error and still exited 0 is a failure, not a success.
+export async function runDirectusCli(args: string[], { expectedWarning = () => false }: Options = {}): Promise<CliRun> {
+  const label = `directus ${args.join(' ')}`;
+  const child = spawn(process.execPath, [requireEnv('DIRECTUS_CLI'), ...args], {
     cwd: appDir,
     env: { ...process.env, LOG_STYLE: 'raw' },
-    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? (['ipc'] as const) : [])],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   const messages: string[] = [];
@@ -59,32 +44,21 @@ export function spawnDirectus(label: string, argv: string[], { expectedWarning =
   };
   // Whole lines, however the pipe splits them: a JSON error line cut in two must still count.
   const streams = [child.stdout, child.stderr].map((stream) => {
-    const lines = createInterface({ input: stream! });
+    const lines = createInterface({ input: stream });
     lines.on('line', collect);
     return once(lines, 'close');
   });
-  const exit = new Promise<number | null>((resolve, reject) => {
+  const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', resolve);
-  }).then(async (code) => {
-    await Promise.all(streams);
-    return code;
   });
-  const failure = (reason: string) => {
+  await Promise.all(streams);
+  if (code !== 0 || errors.length > 0) {
+    const reason = errors.length > 0 ? `logged ${errors.length} error(s): ${errors.join('; ')}` : `exited with code ${code}`;
     const tail = output.slice(-30).map((line) => `    | ${line}`).join('\n');
-    return new DirectusCliError(`${label} ${reason}${tail ? `\n  last output:\n${tail}` : ''}`);
-  };
-  return {
-    child,
-    failure,
-    async finished() {
-      const code = await exit;
-      if (code !== 0 || errors.length > 0) {
-        throw failure(errors.length > 0 ? `logged ${errors.length} error(s): ${errors.join('; ')}` : `exited with code ${code}`);
-      }
-      return { messages, output };
-    },
-  };
+    throw new DirectusCliError(`${label} ${reason}${tail ? `\n  last output:\n${tail}` : ''}`);
+  }
+  return { messages, output };
 }
 
 function parseLogLine(line: string): { level: number; msg: string } | undefined {

@@ -63,13 +63,14 @@ function isTransient(err: unknown): boolean {
 }
 
 // A fresh machine's PostgreSQL has neither the role nor the database .env.example names: say the
-// command that creates them, with this configuration's names (never its password).
+// command that creates them, with this configuration's names (never its password). CREATEROLE: step 4
+// makes the role people's statements run as, trm_person, and joins it (db-init-post/010).
 function adviceFor(err: unknown, config: ClientConfig): string {
   const { host, port, user, database } = connectionFacts(config);
   const psql = `psql -h ${host} -p ${port} -U postgres`;
   switch ((err as { code?: string }).code) {
     case '28000':
-      return `Create the role and its database as a PostgreSQL superuser, e.g.: ${psql} -c "CREATE ROLE ${user} LOGIN PASSWORD '<DB_PASSWORD>'" -c "CREATE DATABASE ${database} OWNER ${user}"`;
+      return `Create the role and its database as a PostgreSQL superuser, e.g.: ${psql} -c "CREATE ROLE ${user} LOGIN CREATEROLE PASSWORD '<DB_PASSWORD>'" -c "CREATE DATABASE ${database} OWNER ${user}"`;
     case '3D000':
       return `Create the database as a PostgreSQL superuser, e.g.: ${psql} -c "CREATE DATABASE ${database} OWNER ${user}"`;
     case '28P01':

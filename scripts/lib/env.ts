@@ -13,7 +13,7 @@ export const NO_CONFIG_FILE = '/dev/null';
 // environment, and below it the env file (CONFIG_PATH, default .env in the app folder). A setting is
 // NAME or NAME_FILE (the value read from that file); the environment's wins over the file's, in
 // either form. Afterwards CONFIG_PATH names no file, so every Directus process started from here
-// (bootstrap, the schema worker, the server under pm2-runtime) reads exactly this environment:
+// (the boot's own steps and server under pm2-runtime, the Directus CLI) reads exactly this environment:
 // Directus's own loader (@directus/env createEnv) spreads the file over the environment, so the
 // file would win there, and one boot could act on two databases.
 export function resolveConfiguration(env: NodeJS.ProcessEnv = process.env): void {

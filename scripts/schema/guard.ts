@@ -21,6 +21,9 @@ export interface Risk {
   change: PlannedChange;
   // What it costs, in rows: "table holds 3 rows", "max_length 255 → 10 truncates 2 values".
   impact: string;
+  // For a lossy column change: the rows whose values it would lose, as a condition on its table (what
+  // the archive keeps before an allowed change is applied).
+  losing?: string | undefined;
 }
 
 export interface Verdict {
@@ -69,8 +72,9 @@ export function judge(risks: Risk[], policy: SchemaPolicy): Verdict {
   const used = new Set<string>();
   const allowed: Risk[] = [];
   const refused: Risk[] = [];
+  const dropped = droppedCollections(risks);
   for (const risk of risks) {
-    const names = namesFor(risk.change).filter((name) => named.has(name));
+    const names = namesFor(risk.change, dropped).filter((name) => named.has(name));
     for (const name of names) used.add(name);
     if (wildcard || names.length > 0) allowed.push(risk);
     else refused.push(risk);
@@ -81,10 +85,9 @@ export function judge(risks: Risk[], policy: SchemaPolicy): Verdict {
 // The shortest DIRECTUS_SCHEMA_ALLOW_DELETE value that allows exactly these risks: a collection
 // deleted as a whole is named once, anything else by its field.
 export function allowValueFor(risks: Risk[]): string {
-  const wholeCollections = new Set(
-    risks.filter((risk) => risk.change.kind === 'collection').map((risk) => risk.change.collection),
-  );
-  const names = risks.map((risk) =>
+  const wholeCollections = droppedCollections(risks);
+  // A permission on a collection named whole is allowed by that name (namesFor).
+  const names = risks.filter((risk) => !(risk.change.kind === 'permission' && wholeCollections.has(risk.change.collection))).map((risk) =>
     risk.change.allowName ??
     (wholeCollections.has(risk.change.collection) || risk.change.field === undefined
       ? risk.change.collection
@@ -114,7 +117,15 @@ export function describeRisks(risks: Risk[], verdict: Verdict): string[] {
   return describeChanges(risks.map((risk) => risk.change), (change) => verdictNote(change, verdict));
 }
 
-function namesFor(change: PlannedChange): string[] {
+function droppedCollections(risks: Risk[]): Set<string> {
+  return new Set(risks.filter((risk) => risk.change.kind === 'collection' && risk.change.action === 'delete').map((risk) => risk.change.collection));
+}
+
+// The name of a collection the plan drops also allows the deletion of the permissions on it: dropping
+// it takes them with it (Directus deletes them), so naming it says enough. A kept collection's name
+// allows no permission's deletion.
+function namesFor(change: PlannedChange, dropped: ReadonlySet<string>): string[] {
+  if (change.kind === 'permission' && change.allowName !== undefined) return dropped.has(change.collection) ? [change.allowName, change.collection] : [change.allowName];
   if (change.allowName !== undefined) return [change.allowName];
   return change.field === undefined ? [change.collection] : [change.collection, `${change.collection}.${change.field}`];
 }

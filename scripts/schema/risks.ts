@@ -8,8 +8,11 @@ import type { PlannedChange, PropertyEdit } from './plan.ts';
 export async function assessRisks(client: pg.Client, changes: PlannedChange[]): Promise<Risk[]> {
   const risks: Risk[] = [];
   for (const change of changes) {
-    const impact = change.action === 'delete' ? await deletionImpact(client, change) : await lossyImpact(client, change);
-    if (impact !== undefined) risks.push({ change, impact });
+    if (change.action === 'delete') risks.push({ change, impact: await deletionImpact(client, change) });
+    else {
+      const loss = await lossyImpact(client, change);
+      if (loss !== undefined) risks.push({ change, ...loss });
+    }
   }
   return risks;
 }
@@ -36,15 +39,19 @@ async function deletionImpact(client: pg.Client, change: PlannedChange): Promise
   }
 }
 
-async function lossyImpact(client: pg.Client, change: PlannedChange): Promise<string | undefined> {
+async function lossyImpact(client: pg.Client, change: PlannedChange): Promise<{ impact: string; losing: string } | undefined> {
   if (change.kind !== 'field' || change.action !== 'change' || !(await columnExists(client, change))) return undefined;
   const table = change.collection;
   const col = column(change);
   const edit = (path: string): PropertyEdit | undefined => change.edits.find((candidate) => candidate.path === path);
   const losses: string[] = [];
+  const losing: string[] = [];
   const note = async (condition: string, describe: (n: number) => string) => {
     const n = await count(client, table, condition);
-    if (n > 0) losses.push(describe(n));
+    if (n > 0) {
+      losses.push(describe(n));
+      losing.push(`(${condition})`);
+    }
   };
 
   const type = edit('type');
@@ -63,7 +70,7 @@ async function lossyImpact(client: pg.Client, change: PlannedChange): Promise<st
   if (nullable && nullable.before === true && nullable.after === false) {
     await note(`${col} IS NULL`, (n) => `made required while ${rowsHold(n)} null`);
   }
-  return losses.length > 0 ? losses.join('; ') : undefined;
+  return losses.length > 0 ? { impact: losses.join('; '), losing: losing.join(' OR ') } : undefined;
 }
 
 async function count(client: pg.Client, table: string, condition: string): Promise<number> {

@@ -6,7 +6,7 @@ import type { TestDatabase } from './databases.ts';
 // a file took), sorted so that order of insertion does not count.
 const VOLATILE_TYPES = ['uuid', 'timestamp with time zone', 'timestamp without time zone', 'date'];
 const VOLATILE_NAMES = /^(password|token|duration_ms|timestamp)$/;
-const SCHEMAS = ['public', 'tenant', 'db_init'];
+const SCHEMAS = ['public', 'tenant', 'db_init', 'schema_archive'];
 
 export interface DatabaseContents {
   columns: string[];

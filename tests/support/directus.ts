@@ -10,6 +10,8 @@ export interface RunningBoot {
   baseUrl: string;
   child: ChildProcess;
   finished: Promise<RunResult>;
+  // What it printed so far.
+  output: () => string;
 }
 
 // `./entrypoint.sh start`, as the image's PID 1 runs it, until /server/ping answers. In a pm2 home
@@ -24,6 +26,8 @@ export async function bootFully(env: Record<string, string>, { testPm2Home = tru
     ...(testPm2Home ? { PM2_HOME: await mkdtemp(path.join(tmpdir(), 'trm-pm2-')) } : {}),
   });
   const finished = collect(child);
+  let printed = '';
+  for (const stream of [child.stdout, child.stderr]) stream?.on('data', (chunk: Buffer) => (printed += chunk));
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitForPing(baseUrl, child, 90_000);
@@ -31,7 +35,7 @@ export async function bootFully(env: Record<string, string>, { testPm2Home = tru
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${(await finished).output}`);
   }
-  return { baseUrl, child, finished };
+  return { baseUrl, child, finished, output: () => printed };
 }
 
 export async function login(baseUrl: string, email: string, password: string): Promise<string> {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 export const repoDir = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,8 +29,16 @@ export function start(command: string, args: string[], env: Record<string, strin
 }
 
 // The processes still running in a process group (pgrep -g): empty once everything of the run has ended.
+// One that ended but whose new parent has not collected it yet (a zombie) is not running.
 export async function processGroupMembers(group: number): Promise<string> {
-  return (await run('pgrep', ['-a', '-g', String(group)], {})).stdout;
+  const members = (await run('pgrep', ['-a', '-g', String(group)], {})).stdout.split('\n').filter(Boolean);
+  const running: string[] = [];
+  for (const line of members) {
+    const stat = await readFile(`/proc/${line.split(' ')[0]}/stat`, 'utf8').catch(() => undefined);
+    // The state follows the command name in parentheses: Z and X have ended.
+    if (stat && !/\) [ZX] /.test(stat)) running.push(`${line}\n`);
+  }
+  return running.join('');
 }
 
 export function collect(child: ChildProcess): Promise<RunResult> {

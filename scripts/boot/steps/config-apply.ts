@@ -4,10 +4,10 @@ import { environmentSettings } from '../../config/environment-settings.ts';
 import { configPath, readConfigFile } from '../../config/model.ts';
 import { planConfig } from '../../config/plan.ts';
 import type { ConfigPlan } from '../../config/planner.ts';
+import type { SqlClient } from '../../lib/knex-sql.ts';
 import { warn } from '../../lib/log.ts';
 import { CORE_ACTIVE_FLOWS, coreLicenceFindings, isLicensed } from '../../config/licence.ts';
-import { StepError, type BootContext } from '../context.ts';
-import { runDirectusCli } from '../directus-cli.ts';
+import { directusSteps, StepError, type BootContext } from '../context.ts';
 
 // Step 3's second half: the roles, policies, permissions, flows and settings of snapshots/config.yaml.
 // Compared with the database on every boot (a few catalogue queries), applied in one transaction.
@@ -38,9 +38,11 @@ export async function planConfigStep(ctx: BootContext): Promise<ConfigStep> {
   return { name, live, plan: planConfig(live, { ...desired, settings: { ...desired.settings, ...fromEnvironment } }) };
 }
 
-export async function applyConfigStep(ctx: BootContext, step: ConfigStep): Promise<void> {
+// `first` runs in the same transaction before the plan (the archive of what it deletes).
+export async function applyConfigStep(ctx: BootContext, step: ConfigStep, first?: (sql: SqlClient) => Promise<void>): Promise<void> {
   await ctx.client.query('BEGIN');
   try {
+    await first?.(ctx.client);
     await step.plan.apply(ctx.client);
     await ctx.client.query('COMMIT');
   } catch (err) {
@@ -49,5 +51,5 @@ export async function applyConfigStep(ctx: BootContext, step: ConfigStep): Promi
   }
   // Replicas already running share a Redis cache that still holds the old permissions; Directus
   // clears its in-process caches itself when each process starts.
-  if (process.env['CACHE_STORE'] === 'redis') await runDirectusCli(['cache', 'clear']);
+  if (process.env['CACHE_STORE'] === 'redis') await (await directusSteps(ctx)).clearCaches();
 }

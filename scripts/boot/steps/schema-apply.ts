@@ -8,8 +8,9 @@ import { assessRisks } from '../../schema/risks.ts';
 import { configPath } from '../../config/model.ts';
 import { assessConfigRisks } from '../../config/risks.ts';
 import { readState, schemaFingerprint, writeState } from '../boot-state.ts';
-import { StepError, type BootContext } from '../context.ts';
-import { startSchemaWorker, type SchemaWorker } from '../schema-worker-client.ts';
+import { directusSteps, StepError, type BootContext } from '../context.ts';
+import type { SchemaPlan } from '../directus-steps.ts';
+import { archiver } from './archive-allowed.ts';
 import { applyConfigStep, planConfigStep } from './config-apply.ts';
 
 // Step 3: the collections, fields and relations of snapshots/schema.yaml, then the access control,
@@ -20,7 +21,6 @@ import { applyConfigStep, planConfigStep } from './config-apply.ts';
 export async function schemaApply(ctx: BootContext): Promise<string> {
   const name = path.basename(ctx.snapshotPath);
   if (ctx.policy.mode === 'skip') return `skipped: DIRECTUS_SCHEMA_APPLY_MODE=skip, ${name} and ${path.basename(configPath())} not compared with the database`;
-  // A worker left waiting by a failure below is ended with the boot (main.ts cancels ctx.schemaWorker).
   const schema = await planSchema(ctx, name);
   const config = await planConfigStep(ctx);
   const changes = [...schema.changes, ...config.plan.changes];
@@ -29,7 +29,6 @@ export async function schemaApply(ctx: BootContext): Promise<string> {
   for (const entry of verdict.unused) {
     warn(`DIRECTUS_SCHEMA_ALLOW_DELETE names ${entry}, which this plan does not delete: remove it from the environment`);
   }
-  if (ctx.policy.mode === 'dry-run' || verdict.refused.length > 0) await schema.worker?.stop();
   if (ctx.policy.mode === 'dry-run') {
     if (changes.length === 0) return `dry-run: ${schema.outcome ?? `${name}: no changes`}; ${config.name}: no changes`;
     const refused = verdict.refused.length > 0 ? `; the deletion guard would refuse it, plan ${verdict.planId}` : '';
@@ -42,38 +41,34 @@ export async function schemaApply(ctx: BootContext): Promise<string> {
     warn(`applying what DIRECTUS_SCHEMA_ALLOW_DELETE allows to delete or lose (plan ${verdict.planId}):`);
     for (const line of describeRisks(verdict.allowed, verdict)) warn(line);
   }
-  if (schema.worker) await (schema.changes.length > 0 ? schema.worker.apply() : schema.worker.stop());
-  if (config.plan.changes.length > 0) await applyConfigStep(ctx, config);
+  const archive = archiver(ctx, verdict, schema.plan?.current, config.live);
+  let archived: string | undefined;
+  try {
+    if (schema.changes.length > 0) await schema.plan?.apply(archive.schema);
+    if (config.plan.changes.length > 0) await applyConfigStep(ctx, config, archive.config);
+  } finally {
+    archived = await archive.report();
+  }
   ctx.schemaInSync = true;
   const configOutcome = config.plan.changes.length > 0 ? `applied ${counts(config.plan.changes)}` : 'no changes';
-  return `${schema.outcome ?? `${name}: applied ${counts(schema.changes)}`}; ${config.name}: ${configOutcome}`;
+  return `${schema.outcome ?? `${name}: applied ${counts(schema.changes)}`}; ${config.name}: ${configOutcome}${archived ? `; ${archived}` : ''}`;
 }
 
-// The schema half's plan: no worker and no changes when the recorded state proves the snapshot
-// applied, else Directus's own diff from the worker, which waits for apply or stop.
+// The schema half's plan: no changes (and no Directus) when the recorded state proves the snapshot
+// applied, else Directus's own diff, with its apply.
 async function planSchema(
   ctx: BootContext,
   name: string,
-): Promise<{ changes: PlannedChange[]; worker?: SchemaWorker | undefined; outcome?: string | undefined }> {
-  if (!ctx.schemaWorker && (await schemaUnchanged(ctx))) {
+): Promise<{ changes: PlannedChange[]; plan?: SchemaPlan | undefined; outcome?: string | undefined }> {
+  if (await schemaUnchanged(ctx)) {
     return {
       changes: [],
       outcome: `skipped: ${name} (sha256 ${(await snapshotDigest(ctx)).slice(0, 12)}) already applied with Directus ${ctx.directusVersion}, nothing changed since`,
     };
   }
-  const worker = ctx.schemaWorker ?? startSchemaWorker();
-  ctx.schemaWorker = worker;
-  const changes = planFromDiff(await worker.plan(ctx.snapshotPath));
-  return { changes, worker, outcome: changes.length === 0 ? `${name}: no changes` : undefined };
-}
-
-// When step 3 will run whatever step 2 does (a fresh database, a new snapshot, BOOT_FULL), its worker
-// loads Directus during the steps before and saves the boot a Directus start-up.
-// (A snapshot that cannot be read fails step 3 itself, with the step's message.)
-export async function startSchemaApplyAhead(ctx: BootContext): Promise<void> {
-  if (ctx.policy.mode === 'skip') return;
-  const unchanged = await schemaUnchanged(ctx).catch(() => false);
-  if (!unchanged) ctx.schemaWorker = startSchemaWorker();
+  const plan = await (await directusSteps(ctx)).planSchema(ctx.snapshotPath);
+  const changes = planFromDiff(plan.diff);
+  return { changes, plan, outcome: changes.length === 0 ? `${name}: no changes` : undefined };
 }
 
 // Called once steps 3 and 4 have both succeeded, so the next boot compares against their result;

@@ -1,24 +1,21 @@
-// Steps 2 and 3's Directus side, in one process of its own: it loads Directus's modules as soon as it
-// starts (seconds, so the boot starts it while step 1 runs), then does what `directus bootstrap` and
-// `directus schema apply` do, in parts the boot controls over Node's IPC channel:
-//   "bootstrap" install Directus's system tables and the first admin on an empty database, or bring
-//               its migrations to latest, exactly as `directus bootstrap` does
-//   "plan"      work out the diff of the snapshot file against the database, send it back
-//   "apply"     apply exactly that diff (in one transaction, as Directus does, with the tenant policies
-//               lifted and laid down again inside it), then exit
-//   "stop"      exit without touching the schema
-// The boot decides between them: the deletion guard needs the plan before anything is applied. One
-// process for both steps loads Directus once instead of twice.
-import { importFromDirectus } from '../lib/directus-install.ts';
+// Steps 2 and 3's Directus side, in the boot's own process: Directus's own bootstrap, snapshot, diff and
+// apply functions, the ones `directus bootstrap` and `directus schema apply` call. Importing this
+// module loads Directus's modules (seconds), so the boot imports it ahead, while step 1 runs; under
+// pm2 the same process then serves (directus-server.ts), and a fresh boot loads Directus once.
+//   installOrMigrate() install Directus's system tables and the first admin on an empty database, or
+//                      bring its migrations to latest, exactly as `directus bootstrap` does
+//   planSchema(file)   the diff of the snapshot file against the database, and apply() for exactly that
+//                      diff (in one transaction, as Directus does, with the tenant policies lifted and
+//                      laid down again inside it, and the archive of what it drops written first)
+//   clearCaches()      what `directus cache clear` does
+// The boot decides between them: the deletion guard needs the plan before anything is applied.
+import { importFromDirectus, loadDirectusInternals } from '../lib/directus-install.ts';
+import { sqlOnKnex, type KnexRaw, type SqlClient } from '../lib/knex-sql.ts';
 import type { SnapshotDiff } from '../schema/plan.ts';
 import { readSnapshotFile, type Snapshot } from '../schema/snapshot.ts';
 
-export type WorkerCommand = { command: 'bootstrap' } | { command: 'plan'; snapshotPath: string } | { command: 'apply' } | { command: 'stop' };
-export type WorkerReply = { bootstrapped: 'installed' | 'migrated' } | { plan: SnapshotDiff } | { applied: true } | { failed: string };
-
-interface Knex {
+interface Knex extends KnexRaw {
   destroy: () => Promise<void>;
-  raw: (sql: string) => Promise<{ rows: Array<Record<string, unknown>> }>;
   transaction: <T>(work: (trx: Knex) => Promise<T>) => Promise<T>;
 }
 interface DatabaseModule {
@@ -41,6 +38,10 @@ interface BootstrapModules {
   isEmail: (value: unknown) => boolean;
 }
 
+// Every Directus internal the scripts call (scripts/lib/directus-internals.ts), loaded and checked
+// before step 2 does anything: a release that moved or renamed one fails here, naming each
+// (context.ts turns that into the step's error).
+await loadDirectusInternals();
 const api = <T>(module: string) => importFromDirectus<T>(`@directus/api/${module}`);
 const bootstrapModules = async (): Promise<BootstrapModules> => {
   const [seed, migrations, { getSchema }, { getEntitlementManager }, { createAdmin }, { SettingsService }, { useEnv }, { email }] = await Promise.all([
@@ -92,61 +93,72 @@ async function bootstrap(): Promise<'installed' | 'migrated'> {
   return 'installed';
 }
 
-let planned: { snapshot: Snapshot; current: Snapshot; diff: SnapshotDiff; knex: Knex } | undefined;
+export interface SchemaPlan {
+  diff: SnapshotDiff;
+  // The database's own snapshot: what the archive keeps of anything allowed to be dropped.
+  current: Snapshot;
+  // `first` runs in the apply's transaction before Directus applies (the archive of what it drops).
+  apply: (first?: (sql: SqlClient) => Promise<void>) => Promise<void>;
+}
 
-async function handle(message: WorkerCommand): Promise<WorkerReply | undefined> {
-  switch (message.command) {
-    case 'bootstrap':
-      return { bootstrapped: await bootstrap() };
-    case 'plan': {
-      const knex = database.default();
-      await database.validateDatabaseConnection(knex);
-      if (!(await database.isInstalled())) throw new Error('Directus is not installed on this database (step 2 did not run)');
-      // As the Directus CLI does before any command: extension hooks see the schema changes.
-      await loadExtensions();
-      const snapshot = await readSnapshotFile(message.snapshotPath);
-      const current = await getSnapshot({ database: knex });
-      planned = { snapshot, current, diff: getSnapshotDiff(current, snapshot), knex };
-      return { plan: planned.diff };
-    }
-    case 'apply': {
-      if (!planned) throw new Error('apply before plan');
+async function plan(snapshotPath: string): Promise<SchemaPlan> {
+  const knex = database.default();
+  await database.validateDatabaseConnection(knex);
+  if (!(await database.isInstalled())) throw new Error('Directus is not installed on this database (step 2 did not run)');
+  // As the Directus CLI does before any command: extension hooks see the schema changes.
+  await loadExtensions();
+  const snapshot = await readSnapshotFile(snapshotPath);
+  const current = await getSnapshot({ database: knex });
+  const diff = getSnapshotDiff(current, snapshot);
+  return {
+    diff,
+    current,
+    apply: (first) => quietly(async () => {
       await getLicenseManager().initialize();
-      const { snapshot, current, diff } = planned;
       // PostgreSQL refuses to change the type of a column a tenant policy names, and Directus changes a
       // column's type to change its index, default or nullability: the policies are lifted and laid down
       // again around the apply, in its one transaction, so no other session sees the tables without
       // them (db-init-post/012_tenant_policies.sql; absent until step 4 first ran).
-      await planned.knex.transaction(async (trx) => {
+      await knex.transaction(async (trx) => {
         const { rows } = await trx.raw("SELECT to_regproc('tenant.unprotect') IS NOT NULL AS tenant");
         const tenant = rows[0]?.['tenant'] === true;
         if (tenant) await trx.raw('SELECT tenant.unprotect()');
+        await first?.(sqlOnKnex(trx));
         await applySnapshot(snapshot, { current, diff, database: trx });
         if (tenant) await trx.raw('SELECT tenant.protect_all()');
       });
-      return { applied: true };
-    }
-    case 'stop':
-      return undefined;
+    }),
+  };
+}
+
+const [{ flushCaches }, { getEntitlementManager }, { useLogger }] = await Promise.all([
+  api<{ flushCaches: (forced: boolean) => Promise<void> }>('cache'),
+  api<{ getEntitlementManager: () => { clearCache: () => Promise<void> } }>('license/entitlements/manager'),
+  api<{ useLogger: () => { level: string; levelVal: number } }>('logger/index'),
+]);
+
+// `directus cache clear`: the system and data caches, shared in Redis when CACHE_STORE=redis (replicas
+// already running read them), and this process's own; other instances drop their in-memory schema.
+async function clearSystemAndDataCaches(): Promise<void> {
+  await flushCaches(true);
+  await getEntitlementManager().clearCache();
+}
+
+const PINO_WARN = 40;
+
+// Directus logs each of its ~110 migrations, and more, at info level, as its CLI does; the step's own
+// line says what happened. Its warnings and errors still show.
+async function quietly<T>(work: () => Promise<T>): Promise<T> {
+  const logger = useLogger();
+  const level = logger.level;
+  if (logger.levelVal < PINO_WARN) logger.level = 'warn';
+  try {
+    return await work();
+  } finally {
+    logger.level = level;
   }
 }
 
-function finish(code: number): void {
-  void (planned?.knex.destroy() ?? Promise.resolve()).finally(() => process.exit(code));
-}
-
-// The boot gone (crashed, or cancelled this step ahead of time): nothing to do but leave.
-process.on('disconnect', () => finish(0));
-process.on('message', (message: WorkerCommand) => {
-  handle(message).then(
-    (reply) => {
-      if (reply === undefined) return finish(0);
-      process.send?.(reply, () => {
-        if (message.command === 'apply') finish(0);
-      });
-    },
-    (err: unknown) => {
-      process.send?.({ failed: err instanceof Error ? err.message : String(err) }, () => finish(1));
-    },
-  );
-});
+export const installOrMigrate = () => quietly(bootstrap);
+export const planSchema = (snapshotPath: string) => quietly(() => plan(snapshotPath));
+export const clearCaches = () => quietly(clearSystemAndDataCaches);
